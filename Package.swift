@@ -1,0 +1,68 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "bkup",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "bkup", targets: ["bkup"]),
+        .library(name: "BkupKit", targets: ["BkupKit"]),
+        .library(name: "LuaRuntime", targets: ["LuaRuntime"]),
+        .library(name: "BackupsClient", targets: ["BackupsClient"]),
+        .library(name: "BackupsEmulator", targets: ["BackupsEmulator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // System libraries (Debian: liblua5.4-dev, libedit-dev).
+        .systemLibrary(name: "CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
+        .systemLibrary(name: "CEditline", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+        // The only code allowed to raise or yield in Lua.
+        .target(name: "CLuaBridge", dependencies: ["CLua"]),
+        .target(name: "LuaRuntime", dependencies: ["CLuaBridge", "CLua"]),
+        .target(
+            name: "BackupsClient",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]),
+        .target(
+            name: "BackupsEmulator",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(name: "lua-embed", path: "Sources/lua-embed"),
+        .plugin(name: "EmbedStdlib", capability: .buildTool(), dependencies: ["lua-embed"]),
+        .target(
+            name: "BkupKit",
+            dependencies: ["LuaRuntime", "BackupsClient"],
+            plugins: ["EmbedStdlib"]),
+        .executableTarget(
+            name: "bkup",
+            dependencies: ["BkupKit", "BackupsEmulator", "CEditline", "LuaRuntime", "BackupsClient"]),
+        .executableTarget(name: "BkupEmbedExample", dependencies: ["BkupKit"], path: "Sources/BkupEmbedExample"),
+        .executableTarget(
+            name: "bkup-bench",
+            dependencies: ["LuaRuntime", "CLuaBridge", "CLua", "BackupsClient", "BkupKit", "BackupsEmulator"],
+            path: "Benchmarks/bkup-bench"),
+
+        .testTarget(name: "LuaRuntimeTests", dependencies: ["LuaRuntime", "CLuaBridge", "CLua"]),
+        .testTarget(name: "BackupsClientTests", dependencies: [
+            "BackupsClient",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+        .testTarget(name: "BackupsEmulatorTests", dependencies: ["BackupsEmulator", "BackupsClient"]),
+        .testTarget(name: "BkupKitTests", dependencies: ["BkupKit", "BackupsEmulator", "LuaRuntime"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["BackupsEmulator"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

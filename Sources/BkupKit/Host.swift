@@ -1,0 +1,148 @@
+import CLua
+import LuaRuntime
+
+/// A Lua host with bkup's modules: what the `bkup` command runs scripts in, and what other
+/// Swift ops tooling embeds.
+///
+///     let host = try BkupHost(configuration: .init(endpoint: url, project: "p", apiKey: key))
+///     host.output = { line in log.append(line) }
+///     let results = try host.run(string: "return backups.config.project")
+///
+/// A host is used from one thread at a time; `interrupt()` may be called from any thread.
+public final class BkupHost {
+    public let lua: LuaState
+    public let scheduler: LuaScheduler
+    public let configuration: HostConfiguration
+
+    /// Receives each line `print` writes; nil prints to standard output.
+    public var output: ((String) -> Void)? {
+        get { lua.printHandler }
+        set { lua.printHandler = newValue }
+    }
+
+    /// Receives one-line notices meant for a human (stderr by default).
+    public var notice: (String) -> Void = { message in writeStderr(message + "\n") }
+
+    public init(configuration: HostConfiguration = HostConfiguration()) throws {
+        self.configuration = configuration
+        lua = try LuaState(memoryLimit: configuration.memoryLimit)
+        scheduler = LuaScheduler.of(lua)
+        lua.openJSONModule()
+        try lua.openTaskModule(defaultConcurrency: configuration.concurrency)
+        try installTextOnlySearcher()
+        try loadStdlib()
+        scheduler.onUnobservedFailure = { [weak self] error in
+            self?.notice("bkup: a spawned task failed and nobody waited for it: \(error.message)")
+        }
+    }
+
+    deinit { close() }
+
+    /// Cancels what is in flight and closes the Lua state.
+    public func close() {
+        scheduler.cancelAll(reason: "host closed")
+        lua.close()
+    }
+
+    /// Stops the running script at its next instruction (`interrupted!`), cancelling every
+    /// request in flight. Safe from any thread.
+    public func interrupt() { lua.interrupt() }
+
+    /// Registers a Swift function as a global.
+    public func register(_ name: String, _ function: @escaping LuaFunction) {
+        lua.setGlobal(name, function: function)
+    }
+
+    /// Registers a module of Swift functions: a global, and `require`-able.
+    public func register(module name: String, _ functions: [String: LuaFunction]) {
+        lua.pushModule(functions)
+        lua.registerModule(name)
+    }
+
+    /// Runs Lua source as a chunk with `args` as `...`; returns what it returns.
+    @discardableResult
+    public func run(string source: String, chunkName: String = "=(string)", args: [String] = []) throws -> [JSONValue] {
+        var bytes = Array(source.utf8)
+        return try run(bytes: &bytes, chunkName: chunkName, args: args)
+    }
+
+    /// Runs a Lua file (a `#!` first line is skipped) with `args` as `...`.
+    @discardableResult
+    public func run(file path: String, args: [String] = []) throws -> [JSONValue] {
+        guard var bytes = readFile(path) else {
+            throw LuaError(kind: .runtime, message: "cannot open \(path)")
+        }
+        return try run(bytes: &bytes, chunkName: "@" + path, args: args)
+    }
+
+    @discardableResult
+    public func run(bytes: inout [UInt8], chunkName: String, args: [String] = []) throws -> [JSONValue] {
+        skipShebang(&bytes)
+        lua.clearInterrupt()
+        let top = lua.stack.top
+        defer { lua.stack.setTop(top) }
+        try lua.load(bytes: &bytes, chunkName: chunkName)
+        for a in args { lua.stack.push(.string(a)) }
+        let main = try scheduler.runMain(nargs: Int32(args.count))
+        return try scheduler.results(of: main)
+    }
+
+    /// `require(name)`, and sets the global `global` (default: name) to the result, as `lua -l`.
+    public func require(_ name: String, as global: String? = nil) throws {
+        try lua.require(name)
+        lua.setGlobalFromTop(global ?? name)
+    }
+
+    // MARK: modules
+
+    private func loadStdlib() throws {
+        for module in EmbeddedStdlib.modules {
+            try lua.preload(module.name, source: module.source, chunkName: module.path)
+        }
+    }
+
+    /// Users' own modules are found through package.path (LUA_PATH is honoured), but loaded in
+    /// text mode only: a precompiled chunk is refused.
+    private func installTextOnlySearcher() throws {
+        try lua.load(
+            """
+            local searchers, searchpath, path = package.searchers, package.searchpath, package
+            searchers[2] = function(name)
+              local file, err = searchpath(name, path.path)
+              if not file then return "\\n\\t" .. err end
+              local chunk, loadErr = loadfile(file, "t")
+              if not chunk then
+                error(string.format("error loading module '%s' from file '%s':\\n\\t%s", name, file, loadErr), 2)
+              end
+              return chunk, file
+            end
+            """, chunkName: "=[searcher]")
+        try lua.pcall(nargs: 0, nresults: 0)
+    }
+}
+
+/// Everything a host needs to know, from flags, environment or code.
+public struct HostConfiguration: Sendable {
+    public var endpoint: String?
+    public var project: String?
+    public var apiKey: String?
+    public var selfSigned = false
+    public var dryRun = false
+    public var concurrency = 16
+    public var memoryLimit = 0
+    public var verbose = false
+
+    public init(endpoint: String? = nil, project: String? = nil, apiKey: String? = nil) {
+        self.endpoint = endpoint
+        self.project = project
+        self.apiKey = apiKey
+    }
+}
+
+func skipShebang(_ bytes: inout [UInt8]) {
+    // As luaL_loadfilex: a first line starting with '#' is dropped, its newline kept so that
+    // line numbers stay right.
+    guard bytes.first == UInt8(ascii: "#") else { return }
+    let end = bytes.firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+    bytes.removeSubrange(0..<end)
+}

@@ -1,0 +1,310 @@
+import CLua
+import CLuaBridge
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Owns one `lua_State` and everything bkup keeps beside it.
+///
+/// Not thread-safe: a state is used by one thread at a time. `interrupt(_:)` is the one method
+/// that may be called from another thread (or, through `InterruptSignal`, a signal handler).
+public final class LuaState {
+    public let L: OpaquePointer
+    public private(set) var isClosed = false
+    private let pendingUnrefs = Mutex<[Int32]>([])
+    /// Strong references kept alive as long as the state (boxes of registered classes).
+    var classes: [String: AnyObject] = [:]
+    /// Output sink for `print`; nil means standard output.
+    public var printHandler: ((String) -> Void)?
+    /// Per-host extension storage for higher layers (a scheduler, bindings...).
+    public var extensions: [ObjectIdentifier: AnyObject] = [:]
+
+    /// Opens a state with the standard libraries.
+    /// - Parameter memoryLimit: bytes Lua may allocate (0 = no limit).
+    public init(memoryLimit: Int = 0, openLibraries: Bool = true) throws {
+        LuaState.installHooksOnce
+        guard let L = bkup_newstate(memoryLimit) else {
+            throw LuaError(kind: .memory, message: "cannot create a Lua state: out of memory")
+        }
+        self.L = L
+        bkup_set_host(L, Unmanaged.passUnretained(self).toOpaque())
+        if openLibraries {
+            if bkup_openlibs(L) != LUA_OK {
+                let message = String(cString: bkup_tostring(L, -1))
+                bkup_close(L)
+                isClosed = true
+                throw LuaError(kind: .runtime, message: "cannot open the standard libraries: \(message)")
+            }
+            bkup_install_coroutine_tracking(L)
+        }
+        // The array marker: one shared metatable that tags tables which must encode as arrays.
+        lua_createtable(L, 0, 1)
+        lua_pushstring(L, "json.array")
+        lua_setfield(L, -2, "__name")
+        lua_rawsetp(L, bkup_registryindex(), bkup_array_marker_key())
+        installPrint()
+    }
+
+    deinit { close() }
+
+    /// Closes the state (running pending `__gc` and `__close` metamethods). Idempotent.
+    public func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        bkup_close(L)
+    }
+
+    /// The LuaState that owns `L` (any of its threads).
+    public static func from(_ L: OpaquePointer) -> LuaState {
+        Unmanaged<LuaState>.fromOpaque(bkup_get_host(L)).takeUnretainedValue()
+    }
+
+    static let installHooksOnce: Void = {
+        bkup_install_swift_hooks(swiftDispatch, swiftRelease)
+    }()
+
+    // MARK: registry references
+
+    func releaseLater(_ ref: Int32) {
+        pendingUnrefs.withLock { $0.append(ref) }
+    }
+
+    /// Frees registry slots whose Swift references went away (on this, the Lua thread).
+    public func collectReleasedRefs() {
+        let refs = pendingUnrefs.withLock { list -> [Int32] in
+            defer { list.removeAll() }
+            return list
+        }
+        guard !isClosed else { return }
+        for ref in refs { luaL_unref(L, bkup_registryindex(), ref) }
+    }
+
+    /// The main thread's stack.
+    public var stack: LuaStack { LuaStack(L) }
+    public func popRef() -> LuaRef { stack.popRef() }
+    public func ref(at index: Int32) -> LuaRef { stack.ref(at: index) }
+    public func push(_ value: JSONValue) { stack.push(value) }
+    public func pushNull() { stack.pushNull() }
+    public func push(function: @escaping LuaFunction) { stack.push(function: function) }
+    public func push<T: AnyObject>(object: T, className: String) { stack.push(object: object, className: className) }
+    public func value(at index: Int32) throws(LuaConversionError) -> JSONValue { try stack.value(at: index) }
+    public func setField(_ table: Int32, _ key: String) { stack.setField(table, key) }
+    @discardableResult
+    public func rawField(_ table: Int32, _ key: String) -> Int32 { stack.rawField(table, key) }
+    public func describe(at index: Int32) -> String { stack.describe(at: index) }
+    public func typeName(at index: Int32) -> String { stack.typeName(at: index) }
+
+    // MARK: interrupts and memory
+
+    /// Stops the running script at its next instruction with the error `reason`.
+    /// Safe from another thread or a signal handler.
+    public func interrupt(_ reason: StaticString = "interrupted!") {
+        bkup_interrupt(L, UnsafeRawPointer(reason.utf8Start).assumingMemoryBound(to: CChar.self))
+    }
+
+    public var isInterrupted: Bool { bkup_interrupted(L) != 0 }
+
+    /// Forgets a past interrupt so that the state can run again.
+    public func clearInterrupt() { bkup_clear_interrupt(L) }
+
+    /// Bytes Lua currently holds (its allocator's own count).
+    public var memoryInUse: Int { Int(bkup_memory_in_use(L)) }
+
+    public var memoryLimit: Int = 0 {
+        didSet { bkup_set_memory_limit(L, memoryLimit) }
+    }
+
+    /// Runs a full garbage collection.
+    public func collectGarbage() {
+        collectReleasedRefs()
+        let saved = bkup_enter_swift(L)
+        // lua_gc(L, LUA_GCCOLLECT) does not raise (finalizer errors become warnings).
+        _ = bkup_gc_collect(L)
+        bkup_leave_swift(L, saved)
+    }
+
+    // MARK: globals and tables (raw access only: no metamethods run from Swift)
+
+    /// Sets a global to the value on top of the stack (popped).
+    public func setGlobalFromTop(_ name: String) {
+        bkup_pushglobaltable(L)
+        lua_pushstring(L, name)
+        lua_rotate(L, -3, -1)  // value G name -> G name value
+        lua_rawset(L, -3)
+        bkup_pop(L, 1)
+    }
+
+    public func setGlobal(_ name: String, _ value: JSONValue) {
+        push(value)
+        setGlobalFromTop(name)
+    }
+
+    public func setGlobal(_ name: String, function: @escaping LuaFunction) {
+        push(function: function)
+        setGlobalFromTop(name)
+    }
+
+    /// Pushes a global's value (raw get).
+    public func pushGlobal(_ name: String) {
+        bkup_pushglobaltable(L)
+        lua_pushstring(L, name)
+        lua_rawget(L, -2)
+        bkup_remove(L, -2)
+    }
+
+    /// Builds a table of Swift functions and leaves it on the stack.
+    public func pushModule(_ functions: [String: LuaFunction]) {
+        lua_createtable(L, 0, Int32(functions.count))
+        for (name, fn) in functions {
+            push(function: fn)
+            setField(-2, name)
+        }
+    }
+
+    /// Registers a module for `require` (package.loaded) and as a global; pops the table.
+    public func registerModule(_ name: String, global: Bool = true) {
+        // package.loaded[name] = module
+        bkup_push_loaded(L)
+        lua_pushvalue(L, -2)
+        setField(-2, name)
+        bkup_pop(L, 1)
+        if global { setGlobalFromTop(name) } else { bkup_pop(L, 1) }
+    }
+
+    /// `package.preload[name] = loader of source`, so that `require(name)` finds source that
+    /// is built into the binary. The chunk name makes tracebacks point at `chunkName`.
+    public func preload(_ name: String, source: String, chunkName: String) throws {
+        try load(source, chunkName: "@" + chunkName)
+        bkup_push_preload(L)
+        bkup_insert(L, -2)
+        setField(-2, name)
+        bkup_pop(L, 1)
+    }
+
+    /// Adds `path` to the front of `package.path`.
+    public func prependPackagePath(_ path: String) {
+        bkup_push_package(L)
+        rawField(-1, "path")
+        let current = bkup_tostring(L, -1).map { String(cString: $0) } ?? ""
+        bkup_pop(L, 1)
+        lua_pushstring(L, path + ";" + current)
+        setField(-2, "path")
+        bkup_pop(L, 1)
+    }
+
+    /// Removes a global (and its package.loaded entry).
+    public func removeGlobal(_ name: String) {
+        lua_pushnil(L)
+        setGlobalFromTop(name)
+    }
+
+    // MARK: loading and calling
+
+    /// Compiles `source` (text only: precompiled chunks are refused) and pushes the function.
+    public func load(_ source: String, chunkName: String) throws {
+        var bytes = Array(source.utf8)
+        try load(bytes: &bytes, chunkName: chunkName)
+    }
+
+    public func load(bytes: inout [UInt8], chunkName: String) throws {
+        let status = bytes.withUnsafeBufferPointer { buf in
+            buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(buf.count, 1)) { p in
+                luaL_loadbufferx(L, p, buf.count, chunkName, "t")
+            }
+        }
+        if status != LUA_OK {
+            let message = bkup_tostring(L, -1).map { String(cString: $0) } ?? "cannot load chunk"
+            bkup_pop(L, 1)
+            throw LuaError(kind: status == LUA_ERRMEM ? .memory : .syntax, message: message)
+        }
+    }
+
+    /// Calls the function below `nargs` arguments on top of the stack, in protected mode, with a
+    /// traceback. Leaves `nresults` results (all of them for LUA_MULTRET) on the stack.
+    public func pcall(nargs: Int32, nresults: Int32 = LUA_MULTRET) throws {
+        let status = bkup_pcall_traceback(L, nargs, nresults)
+        if status != LUA_OK { throw popError(status: status, traceback: registryTraceback()) }
+    }
+
+    /// Calls a function reference with JSON arguments, returning its results as JSON values.
+    public func call(_ function: LuaRef, _ args: [JSONValue] = []) throws -> [JSONValue] {
+        let base = lua_gettop(L)
+        function.push()
+        for arg in args { push(arg) }
+        try pcall(nargs: Int32(args.count))
+        defer { lua_settop(L, base) }
+        return try (base + 1...max(base + 1, lua_gettop(L))).prefix(Int(lua_gettop(L) - base)).map {
+            try value(at: $0)
+        }
+    }
+
+    /// Runs `require(name)` protected and leaves its value on the stack.
+    public func require(_ name: String) throws {
+        let status = bkup_pcall_require(L, name)
+        if status != LUA_OK { throw popError(status: status, traceback: registryTraceback()) }
+    }
+
+    func registryTraceback() -> String {
+        lua_getfield(L, bkup_registryindex(), "bkup.traceback")
+        defer {
+            bkup_pop(L, 1)
+            lua_pushnil(L)
+            lua_setfield(L, bkup_registryindex(), "bkup.traceback")
+        }
+        return bkup_tostring(L, -1).map { String(cString: $0) } ?? ""
+    }
+
+    /// Pops the error value on top into a `LuaError`.
+    public func popError(status: Int32, traceback: String) -> LuaError {
+        return LuaState.popError(LuaStack(L), status: status, traceback: traceback)
+    }
+
+    /// Pops the error value on top of `stack` into a `LuaError`.
+    public static func popError(_ stack: LuaStack, status: Int32, traceback: String) -> LuaError {
+        let kind: LuaError.Kind
+        switch status {
+        case LUA_ERRSYNTAX: kind = .syntax
+        case LUA_ERRMEM: kind = .memory
+        case LUA_ERRERR: kind = .errorHandler
+        default: kind = .runtime
+        }
+        let message = stack.describe(at: -1)
+        let object = stack.userdataObject(at: -1)
+        let payload = stack.popRef()
+        return LuaError(kind: kind, message: message, traceback: traceback, object: object, payload: payload)
+    }
+
+    // MARK: print
+
+    private func installPrint() {
+        // Same formatting as Lua's print (tostring of each argument, tab-separated), but the
+        // output can be collected by an embedding host.
+        setGlobal("print") { call in
+            let state = call.state
+            var line = ""
+            for i in 1...max(1, call.count) where i <= call.count {
+                if i > 1 { line += "\t" }
+                if bkup_ptostring(call.L, i) != LUA_OK {
+                    throw LuaRaise(LuaStack(call.L))
+                }
+                line += String(cString: bkup_tostring(call.L, -1))
+                bkup_pop(call.L, 1)
+            }
+            if let handler = state.printHandler {
+                handler(line)
+            } else {
+                line += "\n"
+                StandardStreams.write(line)
+            }
+            return .none
+        }
+    }
+}
+
+/// Rethrows the error value on top of the stack as is (from a protected helper that failed).
+public struct LuaRaise: Error {
+    let payload: LuaRef
+    public init(_ stack: LuaStack) { payload = stack.popRef() }
+}

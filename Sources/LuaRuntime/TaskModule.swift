@@ -1,0 +1,105 @@
+import CLua
+import CLuaBridge
+
+/// The handle `task.spawn` returns.
+final class TaskHandle {
+    let task: LuaScheduler.Task
+    init(_ task: LuaScheduler.Task) { self.task = task }
+}
+
+extension LuaState {
+    /// Opens the `task` module: `spawn(fn, ...)`, `handle:wait()`, `sleep(seconds)`,
+    /// `map(list, fn, {concurrency=, progress=})`, `yield()`.
+    /// `progress` is called as progress(done, total, failures) when the map asks for it.
+    public func openTaskModule(defaultConcurrency: Int = 16,
+                               progress: ((_ done: Int, _ total: Int, _ failures: Int, _ finished: Bool) -> Void)? = nil) throws {
+        let scheduler = LuaScheduler.of(self)
+        var handleClass = LuaClass<TaskHandle>(name: "task.Handle")
+        handleClass.methods["wait"] = { handle, call in
+            try scheduler.wait(for: handle.task, in: call)
+        }
+        handleClass.fields = { handle, key, call in
+            switch key {
+            case "status": call.push(handle.task.status.rawValue); return true
+            case "id": call.push(Int64(handle.task.id)); return true
+            default: return false
+            }
+        }
+        handleClass.tostring = { "task #\($0.task.id) (\($0.task.status.rawValue))" }
+        register(handleClass)
+
+        pushModule([
+            "spawn": { (call: LuaCall) throws -> LuaReturn in
+                try call.checkFunction(1)
+                let task = try scheduler.spawn(from: call.stack, nargs: call.count - 1)
+                call.stack.push(object: TaskHandle(task), className: "task.Handle")
+                return .values(1)
+            },
+            "sleep": { (call: LuaCall) throws -> LuaReturn in
+                let seconds = try call.number(1)
+                guard seconds.isFinite, seconds >= 0 else {
+                    throw LuaArgumentError(index: 1, "non-negative number of seconds expected")
+                }
+                let nanos = UInt64(min(seconds, 1e9) * 1e9)
+                return try scheduler.await(call, operation: {
+                    try await _Concurrency.Task.sleep(nanoseconds: nanos)
+                    return true
+                }, deliver: { _, _ in 0 })
+            },
+            "_progress": { (call: LuaCall) throws -> LuaReturn in
+                let done = Int(try call.integer(1))
+                let total = Int(try call.integer(2))
+                let failures = Int(try call.integer(3))
+                progress?(done, total, failures, call.boolean(4))
+                return .none
+            },
+            "_default_concurrency": { (call: LuaCall) throws -> LuaReturn in call.push(Int64(defaultConcurrency)) },
+        ])
+        registerModule("task")
+        // task.map is plain Lua over spawn/wait: tasks are cooperative, so the shared cursor
+        // needs no lock, and every item's failure is caught and kept apart.
+        try load(taskMapSource, chunkName: "=[task.map]")
+        pushGlobal("task")
+        try pcall(nargs: 1, nresults: 0)
+    }
+}
+
+private let taskMapSource = """
+local task = ...
+local spawn, progress = task.spawn, task._progress
+function task.map(list, fn, opts)
+  if type(list) ~= "table" then
+    error("bad argument #1 to 'map' (table expected, got " .. type(list) .. ")", 2)
+  end
+  if type(fn) ~= "function" then
+    error("bad argument #2 to 'map' (function expected, got " .. type(fn) .. ")", 2)
+  end
+  if opts ~= nil and type(opts) ~= "table" then
+    error("bad argument #3 to 'map' (table expected, got " .. type(opts) .. ")", 2)
+  end
+  opts = opts or {}
+  local n = #list
+  local concurrency = opts.concurrency or task._default_concurrency()
+  if math.type(concurrency) ~= "integer" or concurrency < 1 then
+    error("bad argument #3 to 'map' (concurrency must be a positive integer)", 2)
+  end
+  local show = opts.progress ~= false
+  local results, errors = {}, {}
+  local nextIndex, done, failures = 1, 0, 0
+  local function worker()
+    while nextIndex <= n do
+      local i = nextIndex
+      nextIndex = i + 1
+      local ok, result = pcall(fn, list[i], i)
+      if ok then results[i] = result else errors[i] = result; failures = failures + 1 end
+      done = done + 1
+      if show then progress(done, n, failures, false) end
+    end
+  end
+  local workers = {}
+  for w = 1, math.min(concurrency, n) do workers[w] = spawn(worker) end
+  for _, w in ipairs(workers) do w:wait() end
+  if show and n > 0 then progress(done, n, failures, true) end
+  return results, errors
+end
+"""

@@ -1,0 +1,126 @@
+import BkupKit
+
+/// The command line, parsed as `lua` parses its own (lua.c `collectargs`), plus bkup's long
+/// options. Options stop at the script name; everything after it belongs to the script.
+struct Arguments {
+    enum Action {
+        case execute(String)          // -e CODE
+        case require(String, String)  // -l [global=]module
+    }
+
+    var actions: [Action] = []
+    var interactive = false
+    var showVersion = false
+    var ignoreEnvironment = false
+    var warnings = false
+    /// Index in argv of the script ("-" = stdin); nil when there is none.
+    var scriptIndex: Int?
+    var configuration = HostConfiguration()
+    var keyFile: String?
+    var argv: [String]
+
+    struct UsageError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static let usage = """
+        usage: bkup [options] [script [args]]
+        Available options are:
+          -e stat            execute string 'stat'
+          -i                 enter interactive mode after executing 'script'
+          -l mod             require library 'mod' into global 'mod'
+          -l g=mod           require library 'mod' into global 'g'
+          -v                 show version information
+          -E                 ignore environment variables
+          -W                 turn warnings on
+          --                 stop handling options
+          -                  stop handling options and execute stdin
+          --endpoint URL     Appwrite endpoint (env APPWRITE_ENDPOINT); none: the embedded emulator
+          --project ID       project ID (env APPWRITE_PROJECT_ID)
+          --key-file PATH    file holding the API key (env APPWRITE_API_KEY)
+          --self-signed      accept a self-signed TLS certificate (env APPWRITE_SELF_SIGNED)
+          --dry-run          print mutations as a plan instead of sending them
+          --concurrency N    default concurrency of task.map (default 16)
+          --verbose          log each request (method, path, status, attempt, time) on stderr
+        bkup serve [--host 127.0.0.1] [--port 8080] [--data PATH | --in-memory] [--project ID]
+                   [--key KEY] [--speed X] [--seed N]
+                             run the local Backups emulator
+        """
+
+    init(_ argv: [String]) throws {
+        self.argv = argv
+        var i = 1
+        func value(of option: String, attached: String?) throws -> String {
+            if let attached { return attached }
+            i += 1
+            guard i < argv.count else { throw UsageError(description: "'\(option)' needs argument") }
+            return argv[i]
+        }
+        while i < argv.count {
+            let a = argv[i]
+            if !a.hasPrefix("-") {
+                scriptIndex = i
+                break
+            }
+            if a == "-" {
+                scriptIndex = i
+                break
+            }
+            if a == "--" {
+                if i + 1 < argv.count { scriptIndex = i + 1 }
+                break
+            }
+            if a.hasPrefix("--") {
+                let parts = a.split(separator: "=", maxSplits: 1).map(String.init)
+                let name = parts[0]
+                let attached = parts.count > 1 ? parts[1] : nil
+                switch name {
+                case "--endpoint": configuration.endpoint = try value(of: name, attached: attached)
+                case "--project": configuration.project = try value(of: name, attached: attached)
+                case "--key-file": keyFile = try value(of: name, attached: attached)
+                case "--self-signed": configuration.selfSigned = true
+                case "--dry-run": configuration.dryRun = true
+                case "--verbose": configuration.verbose = true
+                case "--concurrency":
+                    let text = try value(of: name, attached: attached)
+                    guard let n = Int(text), n >= 1, n <= 10_000 else {
+                        throw UsageError(description: "--concurrency: a whole number from 1 to 10000 expected, got '\(text)'")
+                    }
+                    configuration.concurrency = n
+                default:
+                    throw UsageError(description: "unrecognized option '\(a)'")
+                }
+                i += 1
+                continue
+            }
+            let flag = String(a.prefix(2))
+            let rest = a.count > 2 ? String(a.dropFirst(2)) : nil
+            switch flag {
+            case "-E" where rest == nil: ignoreEnvironment = true
+            case "-W" where rest == nil: warnings = true
+            case "-i" where rest == nil:
+                interactive = true
+                showVersion = true
+            case "-v" where rest == nil: showVersion = true
+            case "-e": actions.append(.execute(try value(of: "-e", attached: rest)))
+            case "-l":
+                let spec = try value(of: "-l", attached: rest)
+                if let eq = spec.firstIndex(of: "=") {
+                    actions.append(.require(String(spec[spec.index(after: eq)...]), String(spec[..<eq])))
+                } else {
+                    actions.append(.require(spec, spec))
+                }
+            default:
+                throw UsageError(description: "unrecognized option '\(a)'")
+            }
+            i += 1
+        }
+    }
+
+    var scriptName: String? { scriptIndex.map { argv[$0] } }
+    var scriptArgs: [String] {
+        guard let s = scriptIndex else { return [] }
+        return Array(argv[(s + 1)...])
+    }
+    var hasExecute: Bool { actions.contains { if case .execute = $0 { return true } else { return false } } }
+}

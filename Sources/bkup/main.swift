@@ -1,0 +1,13 @@
+import BkupKit
+import CLuaBridge
+import LuaRuntime
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let argv = CommandLine.arguments
+if argv.count > 1 && argv[1] == "serve" {
+    exit(ServeCommand.run(Array(argv.dropFirst(2))))
+}
+exit(ScriptCommand.run(argv))
