@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // System libraries (Debian: liblua5.4-dev, libedit-dev).
@@ -24,18 +25,25 @@ let package = Package(
         .systemLibrary(name: "CEditline", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
         // The only code allowed to raise or yield in Lua.
         .target(name: "CLuaBridge", dependencies: ["CLua"]),
-        .target(name: "LuaRuntime", dependencies: ["CLuaBridge", "CLua"]),
+        // JSON values and text: shared by the Lua runtime, the client and the emulator.
+        .target(name: "BkupJSON"),
+        .target(name: "LuaRuntime", dependencies: ["CLuaBridge", "CLua", "BkupJSON"]),
+        // The contract of api/wire-facts.md as types: models, Query, ID, validation, cron.
+        .target(name: "BackupsModels", dependencies: ["BkupJSON"]),
         .target(
             name: "BackupsClient",
             dependencies: [
+                "BackupsModels",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]),
         .target(
             name: "BackupsEmulator",
             dependencies: [
+                "BackupsModels",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -56,6 +64,7 @@ let package = Package(
             path: "Benchmarks/bkup-bench"),
 
         .testTarget(name: "LuaRuntimeTests", dependencies: ["LuaRuntime", "CLuaBridge", "CLua"]),
+        .testTarget(name: "BackupsModelsTests", dependencies: ["BackupsModels"]),
         .testTarget(name: "BackupsClientTests", dependencies: [
             "BackupsClient",
             .product(name: "Hummingbird", package: "hummingbird"),

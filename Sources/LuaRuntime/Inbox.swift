@@ -1,4 +1,5 @@
 #if canImport(Glibc)
+import BkupJSON
 import Glibc
 #endif
 

@@ -1,3 +1,4 @@
+import BkupJSON
 import CLua
 import CLuaBridge
 

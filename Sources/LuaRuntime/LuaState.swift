@@ -1,3 +1,4 @@
+@_exported import BkupJSON
 import CLua
 import CLuaBridge
 import Synchronization

@@ -1,3 +1,4 @@
+import BkupJSON
 import CLuaBridge
 
 #if canImport(Glibc)

@@ -43,7 +43,7 @@ public enum JSONCodec {
         for _ in 0..<depth { out.append(0x20); out.append(0x20) }
     }
 
-    static func encode(_ value: JSONValue, into out: inout [UInt8], options: Options, depth: Int) throws(EncodeError) {
+    public static func encode(_ value: JSONValue, into out: inout [UInt8], options: Options, depth: Int) throws(EncodeError) {
         if depth > maxDepth { throw EncodeError(description: "cannot encode: nesting deeper than \(maxDepth)") }
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
@@ -90,7 +90,7 @@ public enum JSONCodec {
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
-    static func appendString(_ s: String, into out: inout [UInt8]) {
+    public static func appendString(_ s: String, into out: inout [UInt8]) {
         out.append(0x22)
         for byte in s.utf8 {
             switch byte {
@@ -101,7 +101,7 @@ public enum JSONCodec {
             case 0x09: out.append(0x5C); out.append(0x74)
             case 0x08: out.append(0x5C); out.append(0x62)
             case 0x0C: out.append(0x5C); out.append(0x66)
-            case 0..<0x20, 0x7F:
+            case 0..<0x20:
                 out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
             default: out.append(byte)
             }

@@ -1,0 +1,216 @@
+import BackupsModels
+import BkupJSON
+
+/// One call to the service, validated before it exists: building a request with a bad ID,
+/// name, service, retention, schedule or query throws `argument_invalid`, naming the param.
+public struct BackupsRequest: Sendable {
+    public enum Method: String, Sendable { case GET, POST, PATCH, DELETE }
+
+    /// What a retry of this request may do (see `BackupsClient.send`).
+    public enum Idempotency: Sendable {
+        case read
+        case update
+        case delete
+        /// A create with a client-chosen ID: retried; a 409 after an ambiguous failure is
+        /// checked with a GET of `verifyPath`.
+        case createWithID(verifyPath: String)
+        /// A create with a server-chosen ID: not repeated after an ambiguous failure.
+        case createServerID
+    }
+
+    public let method: Method
+    public let path: String
+    public let queries: [String]
+    public let body: JSONValue?
+    public let idempotency: Idempotency
+    /// For list requests: the key of the items array (`policies`, `archives`...).
+    public let listKey: String?
+    /// What the record is called in messages ("policy", "archive"...).
+    public let noun: String
+
+    init(_ method: Method, _ path: String, queries: [String] = [], body: JSONValue? = nil, idempotency: Idempotency,
+         listKey: String? = nil, noun: String)
+    {
+        self.method = method
+        self.path = path
+        self.queries = queries
+        self.body = body
+        self.idempotency = idempotency
+        self.listKey = listKey
+        self.noun = noun
+    }
+
+    static func check(_ body: () throws(Validation.Failure) -> Void) throws(BackupsError) {
+        do { try body() } catch { throw BackupsError.invalid(error) }
+    }
+
+    static func listRequest(_ path: String, key: String, noun: String, queries strings: [String]) throws(BackupsError) -> BackupsRequest {
+        try check { () throws(Validation.Failure) in try Validation.queries(strings) }
+        return BackupsRequest(.GET, path, queries: strings, idempotency: .read, listKey: key, noun: noun)
+    }
+
+    static func idPath(_ base: String, _ id: String, param: String) throws(BackupsError) -> String {
+        try check { () throws(Validation.Failure) in try Validation.id(id, param: param) }
+        return base + "/" + id
+    }
+
+    // MARK: policies
+
+    public static func listPolicies(_ queries: [String] = []) throws(BackupsError) -> BackupsRequest {
+        try listRequest("/backups/policies", key: "policies", noun: "policy", queries: queries)
+    }
+
+    public static func getPolicy(_ id: String) throws(BackupsError) -> BackupsRequest {
+        BackupsRequest(.GET, try idPath("/backups/policies", id, param: "policyId"), idempotency: .read, noun: "policy")
+    }
+
+    public struct NewPolicy: Sendable {
+        public var id: String
+        public var name: String?
+        public var services: [String]
+        public var resourceId: String?
+        public var enabled: Bool?
+        public var retention: Int64
+        public var schedule: String
+        public init(id: String? = nil, name: String? = nil, services: [String], resourceId: String? = nil,
+                    enabled: Bool? = nil, retention: Int64, schedule: String)
+        {
+            self.id = id ?? ID.unique()
+            self.name = name
+            self.services = services
+            self.resourceId = resourceId
+            self.enabled = enabled
+            self.retention = retention
+            self.schedule = schedule
+        }
+
+        var json: JSONValue {
+            var o: [String: JSONValue] = [
+                "policyId": .string(id), "services": .array(services.map { .string($0) }),
+                "retention": .integer(retention), "schedule": .string(schedule),
+            ]
+            if let name { o["name"] = .string(name) }
+            if let resourceId { o["resourceId"] = .string(resourceId) }
+            if let enabled { o["enabled"] = .bool(enabled) }
+            return .object(o)
+        }
+    }
+
+    public static func createPolicy(_ p: NewPolicy) throws(BackupsError) -> BackupsRequest {
+        try check { () throws(Validation.Failure) in
+            try Validation.id(p.id, param: "policyId", allowUnique: true)
+            if let name = p.name { try Validation.name(name) }
+            try Validation.services(p.services)
+            if let r = p.resourceId { try Validation.id(r, param: "resourceId") }
+            try Validation.retention(p.retention)
+            try Validation.schedule(p.schedule)
+        }
+        // "unique()" asks the server to choose: then a retry could create a second policy.
+        let idempotency: Idempotency = p.id == ID.uniqueMarker ? .createServerID : .createWithID(verifyPath: "/backups/policies/" + p.id)
+        return BackupsRequest(.POST, "/backups/policies", body: p.json, idempotency: idempotency, noun: "policy")
+    }
+
+    public struct PolicyChanges: Sendable, Equatable {
+        public var name: String?
+        public var retention: Int64?
+        public var schedule: String?
+        public var enabled: Bool?
+        public init(name: String? = nil, retention: Int64? = nil, schedule: String? = nil, enabled: Bool? = nil) {
+            self.name = name
+            self.retention = retention
+            self.schedule = schedule
+            self.enabled = enabled
+        }
+        public var json: JSONValue {
+            var o: [String: JSONValue] = [:]
+            if let name { o["name"] = .string(name) }
+            if let retention { o["retention"] = .integer(retention) }
+            if let schedule { o["schedule"] = .string(schedule) }
+            if let enabled { o["enabled"] = .bool(enabled) }
+            return .object(o)
+        }
+    }
+
+    public static func updatePolicy(_ id: String, _ changes: PolicyChanges) throws(BackupsError) -> BackupsRequest {
+        let path = try idPath("/backups/policies", id, param: "policyId")
+        try check { () throws(Validation.Failure) in
+            if let name = changes.name { try Validation.name(name) }
+            if let r = changes.retention { try Validation.retention(r) }
+            if let s = changes.schedule { try Validation.schedule(s) }
+        }
+        return BackupsRequest(.PATCH, path, body: changes.json, idempotency: .update, noun: "policy")
+    }
+
+    public static func deletePolicy(_ id: String) throws(BackupsError) -> BackupsRequest {
+        BackupsRequest(.DELETE, try idPath("/backups/policies", id, param: "policyId"), body: .object([:]),
+                       idempotency: .delete, noun: "policy")
+    }
+
+    // MARK: archives
+
+    public static func listArchives(_ queries: [String] = []) throws(BackupsError) -> BackupsRequest {
+        try listRequest("/backups/archives", key: "archives", noun: "archive", queries: queries)
+    }
+
+    public static func getArchive(_ id: String) throws(BackupsError) -> BackupsRequest {
+        BackupsRequest(.GET, try idPath("/backups/archives", id, param: "archiveId"), idempotency: .read, noun: "archive")
+    }
+
+    public static func createArchive(services: [String], resourceId: String? = nil) throws(BackupsError) -> BackupsRequest {
+        try check { () throws(Validation.Failure) in
+            try Validation.services(services)
+            if let r = resourceId { try Validation.id(r, param: "resourceId") }
+        }
+        var o: [String: JSONValue] = ["services": .array(services.map { .string($0) })]
+        if let resourceId { o["resourceId"] = .string(resourceId) }
+        return BackupsRequest(.POST, "/backups/archives", body: .object(o), idempotency: .createServerID, noun: "archive")
+    }
+
+    public static func deleteArchive(_ id: String) throws(BackupsError) -> BackupsRequest {
+        BackupsRequest(.DELETE, try idPath("/backups/archives", id, param: "archiveId"), body: .object([:]),
+                       idempotency: .delete, noun: "archive")
+    }
+
+    // MARK: restorations
+
+    public static func createRestoration(archiveId: String, services: [String], newResourceId: String? = nil,
+                                         newResourceName: String? = nil) throws(BackupsError) -> BackupsRequest
+    {
+        try check { () throws(Validation.Failure) in
+            try Validation.id(archiveId, param: "archiveId")
+            try Validation.services(services)
+            if let n = newResourceId { try Validation.id(n, param: "newResourceId", allowUnique: true) }
+            if let n = newResourceName { try Validation.name(n, param: "newResourceName") }
+        }
+        var o: [String: JSONValue] = ["archiveId": .string(archiveId), "services": .array(services.map { .string($0) })]
+        if let newResourceId { o["newResourceId"] = .string(newResourceId) }
+        if let newResourceName { o["newResourceName"] = .string(newResourceName) }
+        return BackupsRequest(.POST, "/backups/restoration", body: .object(o), idempotency: .createServerID, noun: "restoration")
+    }
+
+    public static func listRestorations(_ queries: [String] = []) throws(BackupsError) -> BackupsRequest {
+        try listRequest("/backups/restorations", key: "restorations", noun: "restoration", queries: queries)
+    }
+
+    public static func getRestoration(_ id: String) throws(BackupsError) -> BackupsRequest {
+        BackupsRequest(.GET, try idPath("/backups/restorations", id, param: "restorationId"), idempotency: .read,
+                       noun: "restoration")
+    }
+
+    // MARK: resources (read-only)
+
+    public enum ResourceKind: String, Sendable, CaseIterable {
+        case databases, buckets, functions
+        var path: String {
+            switch self {
+            case .databases: return "/databases"
+            case .buckets: return "/storage/buckets"
+            case .functions: return "/functions"
+            }
+        }
+    }
+
+    public static func listResources(_ kind: ResourceKind, _ queries: [String] = []) throws(BackupsError) -> BackupsRequest {
+        try listRequest(kind.path, key: kind.rawValue, noun: String(kind.rawValue.dropLast()), queries: queries)
+    }
+}
