@@ -1,0 +1,79 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import Synchronization
+
+/// The emulator as a running HTTP server.
+public final class EmulatorServer: Sendable {
+    public let url: String
+    public let port: Int
+    public let configuration: EmulatorConfiguration
+    private let task: Task<Void, any Error>
+
+    private init(url: String, port: Int, configuration: EmulatorConfiguration, task: Task<Void, any Error>) {
+        self.url = url
+        self.port = port
+        self.configuration = configuration
+        self.task = task
+    }
+
+    static func application(_ configuration: EmulatorConfiguration, onRunning: @escaping @Sendable (Int) async -> Void) throws
+        -> some ApplicationProtocol
+    {
+        let engine = try Engine(configuration: configuration)
+        var logger = Logger(label: "bkup-emulator")
+        logger.logLevel = .error
+        return Application(
+            responder: EmulatorResponder(engine: engine),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "bkup-emulator"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
+            logger: logger)
+    }
+
+    /// Starts the server in this process; `port` 0 picks a free port.
+    public static func start(_ configuration: EmulatorConfiguration) async throws -> EmulatorServer {
+        let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = try application(configuration) { port in continuation.yield(port) }
+        let task = Task { try await app.run() }
+        var port: Int?
+        for await p in stream {
+            port = p
+            break
+        }
+        guard let port, port > 0 else {
+            task.cancel()
+            throw ServiceError(500, "general_server_error", "the emulator could not bind \(configuration.host):\(configuration.port)")
+        }
+        let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
+        return EmulatorServer(url: "http://\(host):\(port)/v1", port: port, configuration: configuration, task: task)
+    }
+
+    /// Starts the server from synchronous code (a Lua host's thread) and waits until it listens.
+    public static func startBlocking(_ configuration: EmulatorConfiguration) throws -> EmulatorServer {
+        let result = Mutex<Result<EmulatorServer, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            do {
+                let server = try await start(configuration)
+                result.withLock { $0 = .success(server) }
+            } catch {
+                result.withLock { $0 = .failure(error) }
+            }
+            done.signal()
+        }
+        done.wait()
+        return try result.withLock { $0! }.get()
+    }
+
+    /// Runs in the foreground until SIGINT or SIGTERM, then shuts down cleanly.
+    public static func serve(_ configuration: EmulatorConfiguration, onRunning: @escaping @Sendable (Int) async -> Void) async throws {
+        let app = try application(configuration, onRunning: onRunning)
+        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+    }
+
+    public func stop() async {
+        task.cancel()
+        _ = try? await task.value
+    }
+}
