@@ -52,7 +52,7 @@ let package = Package(
         .plugin(name: "EmbedStdlib", capability: .buildTool(), dependencies: ["lua-embed"]),
         .target(
             name: "BkupKit",
-            dependencies: ["LuaRuntime", "BackupsClient"],
+            dependencies: ["LuaRuntime", "BackupsClient", "CLuaBridge", "CLua"],
             plugins: ["EmbedStdlib"]),
         .executableTarget(
             name: "bkup",

@@ -1,3 +1,4 @@
+import BackupsClient
 import CLua
 import LuaRuntime
 
@@ -23,14 +24,27 @@ public final class BkupHost {
     /// Receives one-line notices meant for a human (stderr by default).
     public var notice: (String) -> Void = { message in writeStderr(message + "\n") }
 
+    let backups: BackupsBinding
+    let progress: ProgressBar
+
     public init(configuration: HostConfiguration = HostConfiguration()) throws {
         self.configuration = configuration
         lua = try LuaState(memoryLimit: configuration.memoryLimit)
         scheduler = LuaScheduler.of(lua)
+        progress = ProgressBar(enabled: configuration.progress ?? ProgressBar.stderrIsTerminal)
+        var forward: (String) -> Void = { _ in }
+        backups = BackupsBinding(configuration: configuration, scheduler: scheduler, notice: { forward($0) })
         lua.openJSONModule()
-        try lua.openTaskModule(defaultConcurrency: configuration.concurrency)
+        let progress = self.progress
+        try lua.openTaskModule(defaultConcurrency: configuration.concurrency) { done, total, failures, finished in
+            progress.update(done: done, total: total, failures: failures, finished: finished)
+        }
+        QueryModule.open(lua)
+        try backups.open(lua)
         try installTextOnlySearcher()
         try loadStdlib()
+        try runPrelude()
+        forward = { [unowned self] line in self.notice(line) }
         scheduler.onUnobservedFailure = { [weak self] error in
             self?.notice("bkup: a spawned task failed and nobody waited for it: \(error.message)")
         }
@@ -38,11 +52,17 @@ public final class BkupHost {
 
     deinit { close() }
 
-    /// Cancels what is in flight and closes the Lua state.
+    /// Cancels what is in flight and closes the Lua state. In a dry run, says what was planned.
     public func close() {
+        guard !lua.isClosed else { return }
+        if configuration.dryRun { notice(backups.plan.summary) }
         scheduler.cancelAll(reason: "host closed")
         lua.close()
+        backups.shutdown()
     }
+
+    /// What a dry run planned so far ("dry run: 2 creates, ...").
+    public var dryRunSummary: String { backups.plan.summary }
 
     /// Stops the running script at its next instruction (`interrupted!`), cancelling every
     /// request in flight. Safe from any thread.
@@ -96,9 +116,17 @@ public final class BkupHost {
     // MARK: modules
 
     private func loadStdlib() throws {
-        for module in EmbeddedStdlib.modules {
+        for module in EmbeddedStdlib.modules where !module.name.hasSuffix("._prelude") {
             try lua.preload(module.name, source: module.source, chunkName: module.path)
         }
+    }
+
+    /// The Lua half of the backups module (each, wait, config), given the module table.
+    private func runPrelude() throws {
+        guard let prelude = EmbeddedStdlib.modules.first(where: { $0.name == "backups._prelude" }) else { return }
+        try lua.load(prelude.source, chunkName: "@" + prelude.path)
+        lua.pushGlobal("backups")
+        try lua.pcall(nargs: 1, nresults: 0)
     }
 
     /// Users' own modules are found through package.path (LUA_PATH is honoured), but loaded in
@@ -131,6 +159,12 @@ public struct HostConfiguration: Sendable {
     public var concurrency = 16
     public var memoryLimit = 0
     public var verbose = false
+    /// Progress bars for task.map; nil draws them when stderr is a terminal.
+    public var progress: Bool?
+    public var retry: RetryPolicy?
+    /// Where requests go when no endpoint is configured (the `bkup` command starts its
+    /// embedded emulator here). Called once, on first use.
+    public var emulatorStarter: (@Sendable () throws -> ServiceEndpoint)?
 
     public init(endpoint: String? = nil, project: String? = nil, apiKey: String? = nil) {
         self.endpoint = endpoint

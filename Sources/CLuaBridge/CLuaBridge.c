@@ -479,3 +479,8 @@ void bkup_restore_sigint(void) {
   g_sigint_state = NULL;
   sigaction(SIGINT, &g_old_sigint, NULL);
 }
+
+static char null_sentinel;
+static char array_marker_key;
+void *bkup_null_sentinel(void) { return &null_sentinel; }
+void *bkup_array_marker_key(void) { return &array_marker_key; }

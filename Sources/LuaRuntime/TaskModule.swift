@@ -54,6 +54,11 @@ extension LuaState {
                 progress?(done, total, failures, call.boolean(4))
                 return .none
             },
+            "now": { (call: LuaCall) throws -> LuaReturn in
+                // Monotonic seconds, for timeouts and rates (os.time has one-second steps).
+                lua_pushnumber(call.L, Double(ContinuousClock.now.nanosecondsSinceStart) / 1e9)
+                return .values(1)
+            },
             "_default_concurrency": { (call: LuaCall) throws -> LuaReturn in call.push(Int64(defaultConcurrency)) },
         ])
         registerModule("task")
@@ -104,3 +109,11 @@ function task.map(list, fn, opts)
   return results, errors
 end
 """
+
+extension ContinuousClock.Instant {
+    private static let processStart = ContinuousClock.now
+    var nanosecondsSinceStart: Int64 {
+        let d = self - Self.processStart
+        return d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000
+    }
+}

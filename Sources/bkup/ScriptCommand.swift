@@ -27,6 +27,7 @@ enum ScriptCommand {
             return 2
         }
 
+        if configuration.endpoint == nil { configuration.emulatorStarter = EmbeddedStart.starter() }
         let host: BkupHost
         do {
             host = try BkupHost(configuration: configuration)

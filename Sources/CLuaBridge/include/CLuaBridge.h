@@ -95,8 +95,10 @@ static inline void bkup_replace(lua_State *L, int i) { lua_replace(L, i); }
 static inline lua_Number bkup_tonumber(lua_State *L, int i) { return lua_tonumberx(L, i, NULL); }
 static inline lua_Integer bkup_tointeger(lua_State *L, int i) { return lua_tointegerx(L, i, NULL); }
 static inline int bkup_upvalue_index(int i) { return lua_upvalueindex(i); }
-static inline void *bkup_null_sentinel(void) { static char sentinel; return &sentinel; }
-static inline void *bkup_array_marker_key(void) { static char key; return &key; }
+// Unique addresses (defined once, in CLuaBridge.c: a static inside an inline function would
+// exist once per importing module).
+void *bkup_null_sentinel(void);
+void *bkup_array_marker_key(void);
 
 static inline int bkup_gc_collect(lua_State *L) { return lua_gc(L, LUA_GCCOLLECT); }
 static inline int bkup_gc_count_kb(lua_State *L) { return lua_gc(L, LUA_GCCOUNT); }

@@ -1,0 +1,107 @@
+import BackupsClient
+import BackupsModels
+import Foundation
+import LuaRuntime
+
+/// What a dry run would have done: one line per mutation, the records the service would have
+/// returned, and a count for the summary.
+struct DryRunPlan {
+    private(set) var creates = 0
+    private(set) var updates = 0
+    private(set) var deletes = 0
+    /// Records that exist only in the plan (so that get/wait/delete of them work).
+    private var planned: [String: JSONValue] = [:]
+
+    var isEmpty: Bool { creates + updates + deletes == 0 }
+
+    var summary: String {
+        func n(_ count: Int, _ word: String) -> String { "\(count) \(word)\(count == 1 ? "" : "s")" }
+        return "dry run: \(n(creates, "create")), \(n(updates, "update")), \(n(deletes, "delete")) planned; nothing was sent"
+    }
+
+    func record(_ id: String) -> JSONValue? { planned[id] }
+
+    static var now: String { WireDate.format(Date()) }
+
+    mutating func plannedPolicy(_ p: BackupsRequest.NewPolicy) -> JSONValue {
+        let id = p.id == ID.uniqueMarker ? ID.unique() : p.id
+        let record: JSONValue = .object([
+            "$id": .string(id), "name": .string(p.name ?? ""), "$createdAt": .string(Self.now), "$updatedAt": .string(Self.now),
+            "services": .array(p.services.map { .string($0) }), "resources": .array(p.resourceId.map { [.string($0)] } ?? []),
+            "resourceId": p.resourceId.map { .string($0) } ?? .null,
+            "resourceType": p.resourceId == nil ? .null : .string(ServiceType(rawValue: p.services.first ?? "")?.resourceType ?? "database"),
+            "retention": .integer(p.retention), "schedule": .string(p.schedule), "type": .string("full"),
+            "enabled": .bool(p.enabled ?? true),
+        ])
+        planned[id] = record
+        return record
+    }
+
+    mutating func create(policy p: BackupsRequest.NewPolicy) -> String {
+        creates += 1
+        var details = [p.services.joined(separator: "+"), p.schedule, "\(p.retention)d"]
+        if let r = p.resourceId { details.insert("resource \(r)", at: 1) }
+        if p.enabled == false { details.append("disabled") }
+        return "+ policy \(p.id) (\(details.joined(separator: ", ")))"
+    }
+
+    static func show(_ v: JSONValue?) -> String {
+        switch v {
+        case .string(let s)?: return s.contains(" ") || s.isEmpty ? "\"\(s)\"" : s
+        case .integer(let i)?: return String(i)
+        case .bool(let b)?: return String(b)
+        default: return "none"
+        }
+    }
+
+    mutating func update(policy current: JSONValue, _ c: BackupsRequest.PolicyChanges) -> (String, JSONValue) {
+        guard case .object(var o) = current else { return ("~ policy ?", current) }
+        let id = o["$id"]?.stringValue ?? "?"
+        var changes: [String] = []
+        for (key, value) in [("name", c.name.map { JSONValue.string($0) }), ("retention", c.retention.map { JSONValue.integer($0) }),
+                             ("schedule", c.schedule.map { JSONValue.string($0) }), ("enabled", c.enabled.map { JSONValue.bool($0) })]
+        {
+            guard let value, o[key] != value else { continue }
+            changes.append("\(key) \(Self.show(o[key])) → \(Self.show(value))")
+            o[key] = value
+        }
+        if changes.isEmpty { return ("= policy \(id): no change", current) }
+        updates += 1
+        o["$updatedAt"] = .string(Self.now)
+        return ("~ policy \(id): " + changes.joined(separator: ", "), .object(o))
+    }
+
+    mutating func delete(noun: String, id: String) -> String {
+        deletes += 1
+        planned[id] = nil
+        return "- \(noun) \(id)"
+    }
+
+    mutating func create(archive services: [String], resourceId: String?) -> (String, JSONValue) {
+        creates += 1
+        let id = "dryrun" + ID.unique().prefix(14)
+        let record: JSONValue = .object([
+            "$id": .string(id), "$createdAt": .string(Self.now), "$updatedAt": .string(Self.now), "policyId": .null,
+            "size": .null, "status": .string("completed"), "startedAt": .null, "migrationId": .string(""),
+            "services": .array(services.map { .string($0) }), "resources": .array(resourceId.map { [.string($0)] } ?? []),
+            "resourceId": resourceId.map { .string($0) } ?? .null,
+        ])
+        planned[id] = record
+        return ("+ archive (\(services.joined(separator: "+"))\(resourceId.map { ", resource \($0)" } ?? ""))", record)
+    }
+
+    mutating func create(restoration archiveId: String, services: [String], newResourceId: String?, newResourceName: String?)
+        -> (String, JSONValue)
+    {
+        creates += 1
+        let id = "dryrun" + ID.unique().prefix(14)
+        let record: JSONValue = .object([
+            "$id": .string(id), "$createdAt": .string(Self.now), "$updatedAt": .string(Self.now), "archiveId": .string(archiveId),
+            "status": .string("completed"), "services": .array(services.map { .string($0) }), "resources": .array([]),
+            "migrationId": .string(""), "options": .object([:]),
+        ])
+        planned[id] = record
+        let target = newResourceId.map { "into new database \($0)\(newResourceName.map { " (\"\($0)\")" } ?? "")" } ?? "in place"
+        return ("+ restoration of archive \(archiveId) \(target)", record)
+    }
+}

@@ -1,0 +1,21 @@
+import Logging
+import LuaRuntime
+
+/// `--verbose`: one line per request on stderr (method, path, status, attempt, time).
+enum StderrLog {
+    struct Handler: LogHandler {
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .info
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            StandardStreams.writeError("bkup: \(event.message)\n")
+        }
+    }
+
+    static func logger() -> Logger {
+        Logger(label: "bkup") { _ in Handler() }
+    }
+}
