@@ -65,13 +65,18 @@ let package = Package(
 
         .testTarget(name: "LuaRuntimeTests", dependencies: ["LuaRuntime", "CLuaBridge", "CLua"]),
         .testTarget(name: "BackupsModelsTests", dependencies: ["BackupsModels"]),
-        .testTarget(name: "BackupsClientTests", dependencies: [
-            "BackupsClient",
-            .product(name: "Hummingbird", package: "hummingbird"),
-        ]),
-        .testTarget(name: "BackupsEmulatorTests", dependencies: ["BackupsEmulator", "BackupsClient"]),
-        .testTarget(name: "BkupKitTests", dependencies: ["BkupKit", "BackupsEmulator", "LuaRuntime"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["BackupsEmulator"]),
+        // Shared by the test targets: a raw HTTP helper for the emulator and its control API.
+        .target(
+            name: "BkupTestSupport",
+            dependencies: [
+                "BackupsEmulator", "BkupJSON",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Tests/Support"),
+        .testTarget(name: "BackupsClientTests", dependencies: ["BackupsClient", "BackupsEmulator", "BkupTestSupport"]),
+        .testTarget(name: "BackupsEmulatorTests", dependencies: ["BackupsEmulator", "BackupsClient", "BkupTestSupport"]),
+        .testTarget(name: "BkupKitTests", dependencies: ["BkupKit", "BackupsEmulator", "LuaRuntime", "BkupTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["bkup", "BkupEmbedExample", "BkupTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

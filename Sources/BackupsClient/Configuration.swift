@@ -57,7 +57,7 @@ public struct RetryPolicy: Sendable {
     public var maxDelay: Double = 10
     public init() {}
 
-    public static let none: RetryPolicy = {
+    public static let singleAttempt: RetryPolicy = {
         var p = RetryPolicy()
         p.maxAttempts = 1
         return p

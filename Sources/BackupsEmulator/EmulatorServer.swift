@@ -23,7 +23,7 @@ public final class EmulatorServer: Sendable {
     {
         let engine = try Engine(configuration: configuration)
         var logger = Logger(label: "bkup-emulator")
-        logger.logLevel = .error
+        logger.logLevel = .critical
         return Application(
             responder: EmulatorResponder(engine: engine),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "bkup-emulator"),

@@ -47,6 +47,8 @@ final class Engine: Sendable {
     /// only take the write path once it has passed.
     private let nextDue = Mutex<Int64>(0)
     let faults = Mutex(Faults())
+    /// Requests seen on Appwrite's paths (for tests of clients' retries).
+    let requestCount = Mutex(0)
 
     // Simulated durations (ms) of each phase.
     static let archivePhases: [(String, Int64)] = [("pending", 1000), ("processing", 2000), ("uploading", 1000)]

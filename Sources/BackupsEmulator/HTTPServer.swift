@@ -20,6 +20,7 @@ struct EmulatorResponder: HTTPResponder {
         let isControl = path.hasPrefix("/v1/emulator/")
         var after: Faults.Scripted.Action?
         var extraHeaders = HTTPFields()
+        if !isControl { engine.requestCount.withLock { $0 += 1 } }
         if !isControl, let fault = engine.faults.withLock({ $0.next() }) {
             switch fault {
             case .status(let status, let retryAfter, let html):
@@ -199,6 +200,8 @@ struct EmulatorResponder: HTTPResponder {
             let created = try engine.seed(databases: try count("databases"), buckets: try count("buckets"),
                                           functions: try count("functions"), archives: try count("archives"))
             return json(201, created)
+        case (.get, "stats"):
+            return json(200, .object(["requests": .integer(Int64(engine.requestCount.withLock { $0 }))]))
         case (.post, "reset"):
             try await engine.reset()
             return Response(status: .noContent)

@@ -1,0 +1,244 @@
+import BackupsClient
+import BackupsModels
+import BkupJSON
+import BkupTestSupport
+import Foundation
+import XCTest
+
+final class ClientTests: XCTestCase {
+    var emulator: EmulatorHarness!
+    var client: BackupsClient!
+
+    override func setUp() async throws {
+        emulator = try await EmulatorHarness.start(key: "sk_live_SECRET_\(UUID().uuidString)")
+        try await emulator.seed(databases: 3)
+        client = try makeClient()
+    }
+
+    override func tearDown() async throws {
+        try await client.shutdown()
+        await emulator.stop()
+    }
+
+    func makeClient(retry: RetryPolicy? = nil, timeout: Double = 30, key: String? = nil) throws -> BackupsClient {
+        var c = ClientConfiguration(endpoint: emulator.url, project: emulator.project, apiKey: key ?? emulator.key)
+        var r = retry ?? RetryPolicy()
+        if retry == nil { r.baseDelay = 0.01 }
+        c.retry = r
+        c.requestTimeout = timeout
+        return try BackupsClient(configuration: c)
+    }
+
+    func requests() async throws -> Int64 { try await emulator.stats()["requests"]!.intValue! }
+
+    func newPolicy(_ id: String) -> BackupsRequest.NewPolicy {
+        .init(id: id, name: "Nightly \(id)", services: ["databases"], resourceId: "db-0001", retention: 7, schedule: "0 2 * * *")
+    }
+
+    func testAllEndpointsTyped() async throws {
+        let created = try await client.createPolicy(newPolicy("nightly-1"))
+        XCTAssertEqual(created.id, "nightly-1")
+        XCTAssertEqual(created.resourceType, "database")
+        let awaited1 = try await client.getPolicy("nightly-1").schedule
+        XCTAssertEqual(awaited1, "0 2 * * *")
+        let updated = try await client.updatePolicy("nightly-1", .init(retention: 30, enabled: false))
+        XCTAssertEqual(updated.retention, 30)
+        XCTAssertFalse(updated.enabled)
+        let awaited2 = try await client.listPolicies([.equal("retention", 30)]).total
+        XCTAssertEqual(awaited2, 1)
+        let archive = try await client.createArchive(services: ["databases"], resourceId: "db-0002")
+        XCTAssertEqual(archive.status, "pending")
+        XCTAssertNil(archive.size)
+        let clock = try await emulator.request(.POST, "/emulator/clock", body: ["advanceSeconds": 10])
+        XCTAssertEqual(clock.status, 200)
+        let done = try await client.getArchive(archive.id)
+        XCTAssertEqual(done.status, "completed")
+        XCTAssertNotNil(done.size)
+        XCTAssertNotNil(done.startedAt)
+        let restoration = try await client.createRestoration(archiveId: archive.id, services: ["databases"],
+                                                              newResourceId: "db-copy", newResourceName: "Copy")
+        let awaited3 = try await client.getRestoration(restoration.id).archiveId
+        XCTAssertEqual(awaited3, archive.id)
+        let awaited4 = try await client.listRestorations().total
+        XCTAssertEqual(awaited4, 1)
+        let awaited5 = try await client.listResources(.databases).total
+        XCTAssertEqual(awaited5, 3)
+        try await client.deleteArchive(archive.id)
+        try await client.deletePolicy("nightly-1")
+        do {
+            _ = try await client.getPolicy("nightly-1")
+            XCTFail("deleted")
+        } catch {
+            XCTAssertEqual(error.code, 404)
+            XCTAssertEqual(error.type, "backup_policy_not_found")
+            XCTAssertEqual(error.description, "backup_policy_not_found (404): Policy with the requested ID 'nightly-1' could not be found.")
+        }
+    }
+
+    func testRetriesTwo503sThenSucceeds() async throws {
+        try await emulator.faults(["next": [["count": 2, "status": 503]]])
+        let before = try await requests()
+        let list = try await client.listPolicies()
+        XCTAssertEqual(list.total, 0)
+        let after = try await requests()
+        XCTAssertEqual(after - before, 3, "two 503s and the success")
+    }
+
+    func testHonoursRetryAfterOn429() async throws {
+        try await emulator.faults(["next": [["status": 429, "retryAfter": "1"]]])
+        let start = Date()
+        _ = try await client.listPolicies()
+        // Backoff alone would wait at most 10 ms here; Retry-After asks for a second.
+        XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(start), 0.95)
+    }
+
+    func testWaitsForRateLimitResetBeforeTheNextCall() async throws {
+        let reset = Int64(Date().timeIntervalSince1970) + 2
+        try await emulator.faults(["next": [["rateLimitRemaining": 0, "rateLimitReset": .integer(reset)]]])
+        _ = try await client.listPolicies()
+        let start = Date()
+        _ = try await client.listPolicies()
+        XCTAssertGreaterThanOrEqual(Date().timeIntervalSince1970, Double(reset) - 0.05)
+        XCTAssertGreaterThan(Date().timeIntervalSince(start), 0.5)
+    }
+
+    func testConnectionClosedMidResponseIsRetriedForReads() async throws {
+        _ = try await client.createPolicy(newPolicy("p1"))
+        try await emulator.faults(["next": [["drop": true]]])
+        let awaited6 = try await client.getPolicy("p1").id
+        XCTAssertEqual(awaited6, "p1")
+    }
+
+    func testSlowResponseTimesOut() async throws {
+        let impatient = try makeClient(retry: .singleAttempt, timeout: 0.5)
+        try await emulator.faults(["next": [["delayMs": 2000]]])
+        do {
+            _ = try await impatient.listPolicies()
+            XCTFail("expected a timeout")
+        } catch {
+            XCTAssertEqual(error.type, "timeout")
+            XCTAssertEqual(error.code, 0)
+        }
+        try await impatient.shutdown()
+    }
+
+    func testCreateWhoseAnswerIsLostIsVerifiedAfter409() async throws {
+        try await emulator.faults(["next": [["dropAfter": true]]])
+        let created = try await client.createPolicy(newPolicy("lost-answer"))
+        XCTAssertEqual(created.id, "lost-answer")
+        let awaited7 = try await client.listPolicies().total
+        XCTAssertEqual(awaited7, 1, "exactly one policy")
+    }
+
+    func testA409ThatIsNotOursStaysAnError() async throws {
+        _ = try await client.createPolicy(newPolicy("taken"))
+        try await emulator.faults(["next": [["dropAfter": true]]])
+        var other = newPolicy("taken")
+        other.retention = 99
+        do {
+            _ = try await client.createPolicy(other)
+            XCTFail("a different policy already has this ID")
+        } catch {
+            XCTAssertEqual(error.code, 409)
+        }
+    }
+
+    func testServerChosenCreateIsNotRepeatedAfterAmbiguousFailure() async throws {
+        try await emulator.faults(["next": [["dropAfter": true]]])
+        do {
+            _ = try await client.createArchive(services: ["databases"])
+            XCTFail("expected a failure")
+        } catch {
+            XCTAssertTrue(error.mayHaveHappened)
+            XCTAssertTrue(error.message.contains("may have been created"), error.message)
+        }
+        let awaited8 = try await client.listArchives().total
+        XCTAssertEqual(awaited8, 1, "the server did create it, once")
+    }
+
+    func testDeleteThatMeets404AfterAmbiguousFailureCountsAsDone() async throws {
+        _ = try await client.createPolicy(newPolicy("gone"))
+        try await emulator.faults(["next": [["dropAfter": true]]])
+        try await client.deletePolicy("gone")
+        let awaited9 = try await client.listPolicies().total
+        XCTAssertEqual(awaited9, 0)
+    }
+
+    func testHTML502GivesAClearError() async throws {
+        let once = try makeClient(retry: .singleAttempt)
+        try await emulator.faults(["next": [["status": 502, "html": true]]])
+        do {
+            _ = try await once.listPolicies()
+            XCTFail("expected 502")
+        } catch {
+            XCTAssertEqual(error.code, 502)
+            XCTAssertTrue(error.message.contains("HTML page"), error.message)
+            XCTAssertTrue(error.message.contains("502 Bad Gateway"), error.message)
+        }
+        try await once.shutdown()
+    }
+
+    func testValidationHappensBeforeTheNetwork() async throws {
+        let before = try await requests()
+        let cases: [(() async throws(BackupsError) -> Void, String)] = [
+            ({ () async throws(BackupsError) in _ = try await self.client.getPolicy("-bad") }, "Invalid `policyId` param"),
+            ({ () async throws(BackupsError) in _ = try await self.client.createPolicy(.init(id: "x", services: ["tables"], retention: 1, schedule: "0 2 * * *")) }, "Unknown service 'tables'"),
+            ({ () async throws(BackupsError) in _ = try await self.client.createPolicy(.init(id: "x", services: ["databases"], retention: -1, schedule: "0 2 * * *")) }, "Invalid `retention` param"),
+            ({ () async throws(BackupsError) in _ = try await self.client.createPolicy(.init(id: "x", services: ["databases"], retention: 1, schedule: "*/5 22-3 * * *")) }, "hour range 22-3 is reversed"),
+            ({ () async throws(BackupsError) in _ = try await self.client.updatePolicy("x", .init(name: String(repeating: "n", count: 129))) }, "no longer than 128 chars"),
+            ({ () async throws(BackupsError) in _ = try await self.client.listPolicies(Array(repeating: .limit(1), count: 101)) }, "at most 100 queries"),
+        ]
+        for (call, expected) in cases {
+            do {
+                try await call()
+                XCTFail("expected \(expected)")
+            } catch {
+                XCTAssertEqual(error.type, "argument_invalid")
+                XCTAssertEqual(error.code, 0)
+                XCTAssertTrue(error.message.contains(expected), error.message)
+            }
+        }
+        let after = try await requests()
+        XCTAssertEqual(after, before, "nothing was sent")
+    }
+
+    func testPagingThroughAThousandRecordsWithFilters() async throws {
+        try await emulator.seed(archives: 1000)  // every fourth one failed
+        var seen = Set<String>()
+        var last: String?
+        var count = 0
+        for try await item in client.all(BackupsRequest.listArchives, queries: [
+            Query.equal("status", "completed").description, Query.orderDesc("$createdAt").description, Query.limit(37).description,
+        ]) {
+            let id = item["$id"]!.stringValue!
+            XCTAssertTrue(seen.insert(id).inserted, "repeat \(id)")
+            XCTAssertEqual(item["status"], "completed")
+            let created = item["$createdAt"]!.stringValue!
+            if let last { XCTAssertGreaterThanOrEqual(last, created, "order kept") }
+            last = created
+            count += 1
+        }
+        XCTAssertEqual(count, 750, "no gaps")
+    }
+
+    func testTheKeyNeverAppearsInErrors() async throws {
+        let key = emulator.key
+        var descriptions: [String] = []
+        let wrong = try makeClient(retry: .singleAttempt, key: key + "-wrong")
+        do { _ = try await wrong.listPolicies() } catch { descriptions.append("\(error) \(error.body ?? "")") }
+        do { _ = try await client.getPolicy("missing") } catch { descriptions.append("\(error) \(error.body ?? "")") }
+        do { _ = try await client.getPolicy("--") } catch { descriptions.append("\(error)") }
+        var refused = ClientConfiguration(endpoint: "http://127.0.0.1:9/v1", project: "p", apiKey: key)
+        refused.retry = .singleAttempt
+        refused.connectTimeout = 1
+        let nowhere = try BackupsClient(configuration: refused)
+        do { _ = try await nowhere.listPolicies() } catch { descriptions.append("\(error)") }
+        descriptions.append("\(refused) \(String(reflecting: refused)) \(refused.apiKey)")
+        XCTAssertEqual(descriptions.count, 5)
+        XCTAssertTrue(descriptions[0].contains("general_unauthorized_scope (401)"), descriptions[0])
+        XCTAssertTrue(descriptions[3].contains("network_error"), descriptions[3])
+        for d in descriptions { XCTAssertFalse(d.contains("SECRET"), d) }
+        try await wrong.shutdown()
+        try await nowhere.shutdown()
+    }
+}
