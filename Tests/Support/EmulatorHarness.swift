@@ -1,9 +1,9 @@
-import AsyncHTTPClient
+@_exported import AsyncHTTPClient
+@_exported import NIOHTTP1
 import BackupsEmulator
 import BkupJSON
 import Foundation
 import NIOCore
-import NIOHTTP1
 
 /// A running emulator on a free loopback port plus raw HTTP access to it, for tests.
 public final class EmulatorHarness: Sendable {
