@@ -27,14 +27,18 @@ public final class BackupsClient: Sendable {
         self.baseURL = configuration.endpoint
         var tls = TLSConfiguration.makeClientConfiguration()
         if configuration.selfSigned { tls.certificateVerification = .none }
+        var pool = HTTPClient.Configuration.ConnectionPool(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maxConnections)
+        // A refused connection should fail now and go through our own retry rules, not be
+        // retried silently until the connect timeout.
+        pool.retryConnectionEstablishment = false
         let http = HTTPClient(
             eventLoopGroupProvider: .singleton,
             configuration: HTTPClient.Configuration(
                 tlsConfiguration: tls,
                 redirectConfiguration: .disallow,
                 timeout: .init(connect: .milliseconds(Int64(configuration.connectTimeout * 1000)), read: nil),
-                connectionPool: .init(idleTimeout: .seconds(60),
-                                      concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maxConnections),
+                connectionPool: pool,
                 decompression: .disabled))
         self.http = http
     }

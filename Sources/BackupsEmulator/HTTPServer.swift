@@ -80,7 +80,8 @@ struct EmulatorResponder: HTTPResponder {
     }
 
     func json(_ status: Int, _ value: JSONValue, headers: HTTPFields = HTTPFields()) -> Response {
-        let bytes = (try? JSONCodec.encodeBytes(value)) ?? []
+        // Sorted keys: the same state always reads back as the same bytes.
+        let bytes = (try? JSONCodec.encodeBytes(value, options: .init(sortKeys: true))) ?? []
         var headers = headers
         headers[.contentType] = "application/json"
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))

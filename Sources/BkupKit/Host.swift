@@ -1,6 +1,6 @@
-import BackupsClient
+@_exported import BackupsClient
 import CLua
-import LuaRuntime
+@_exported import LuaRuntime
 
 /// A Lua host with bkup's modules: what the `bkup` command runs scripts in, and what other
 /// Swift ops tooling embeds.

@@ -1,0 +1,248 @@
+import BkupJSON
+import BkupKit
+import BkupTestSupport
+import Foundation
+import LuaRuntime
+import XCTest
+
+final class LuaAPITests: XCTestCase {
+    var emulator: EmulatorHarness!
+    var notices: [String] = []
+    var printed: [String] = []
+
+    override func setUpWithError() throws {
+        emulator = try EmulatorHarness.startBlocking(seed: 5)
+    }
+
+    override func tearDownWithError() throws {
+        let e = emulator!
+        try e.blocking { await e.stop() }
+    }
+
+    func host(dryRun: Bool = false, concurrency: Int = 16, endpoint: String? = nil) throws -> BkupHost {
+        var c = HostConfiguration(endpoint: endpoint ?? emulator.url, project: emulator.project, apiKey: emulator.key)
+        c.dryRun = dryRun
+        c.concurrency = concurrency
+        c.progress = false
+        var r = RetryPolicy()
+        r.baseDelay = 0.01
+        r.maxAttempts = 3
+        c.retry = r
+        let h = try BkupHost(configuration: c)
+        h.notice = { [unowned self] in self.notices.append($0) }
+        h.output = { [unowned self] in self.printed.append($0) }
+        return h
+    }
+
+    func http(_ method: HTTPMethod, _ path: String) throws -> EmulatorHarness.Reply {
+        let e = emulator!
+        return try e.blocking { try await e.request(method, path) }
+    }
+
+    func testTwoHundredPoliciesCreatedAndUpdatedConcurrently() throws {
+        let h = try host()
+        let r = try h.run(string: """
+            local ids = {}
+            for i = 1, 200 do ids[i] = string.format("nightly-%03d", i) end
+            local created, errs = task.map(ids, function(id, i)
+              return backups.policies.create{id = id, name = "Nightly " .. i, services = {"databases"},
+                                             retention = 7, schedule = "0 2 * * *"}
+            end, {concurrency = 16})
+            assert(next(errs) == nil, "no failures")
+            local updated = task.map(created, function(p)
+              return backups.policies.update(p.id, {retention = 30, schedule = "30 3 * * *"})
+            end, {concurrency = 16})
+            return #created, #updated, updated[200].retention, updated[1].id, created[1]["$id"]
+            """)
+        XCTAssertEqual(r, [200, 200, 30, "nightly-001", "nightly-001"])
+        let listed = try http(.GET, "/backups/policies" + EmulatorHarness.queryString([#"{"method":"limit","values":[500]}"#]))
+        XCTAssertEqual(listed.json["total"], 200)
+        for p in listed.json["policies"]!.arrayValue! {
+            XCTAssertEqual(p["retention"], 30)
+            XCTAssertEqual(p["schedule"], "30 3 * * *")
+        }
+    }
+
+    func testEachWalksEveryPageAndListGivesOnePage() throws {
+        let h = try host()
+        let r = try h.run(string: """
+            for i = 1, 23 do backups.policies.create{id = "p" .. i, services = "databases", retention = i, schedule = "@daily"} end
+            local seen, count = {}, 0
+            for p in backups.policies.each{Query.greaterThan("retention", 3), Query.orderDesc("retention"), Query.limit(4)} do
+              assert(not seen[p.id]); seen[p.id] = true; count = count + 1
+            end
+            local page = backups.policies.list{Query.limit(5)}
+            local dbs = 0
+            for d in backups.resources.databases.each() do dbs = dbs + 1 end
+            return count, page.total, #page.policies, dbs
+            """)
+        XCTAssertEqual(r, [20, 23, 5, 5])
+    }
+
+    func testErrorsAsLuaSeesThem() throws {
+        let h = try host()
+        let r = try h.run(string: """
+            local out = {}
+            local function try(f, ...)
+              local ok, e = pcall(f, ...)
+              assert(not ok)
+              if type(e) == "string" then return e end
+              return string.format("%s|%s|%s", e.code, e.type, tostring(e))
+            end
+            backups.policies.create{id = "dup", services = {"databases"}, retention = 1, schedule = "@daily"}
+            out[1] = try(backups.policies.get, "missing")
+            out[2] = try(backups.policies.create, {id = "dup", services = {"databases"}, retention = 1, schedule = "@daily"})
+            out[3] = try(backups.policies.create, {services = {"databases"}, resourceId = "nope", retention = 1, schedule = "@daily"})
+            out[4] = try(backups.policies.create, {services = {"databases"}, retention = 1, schedule = "61 * * * *"})
+            out[5] = try(function() backups.policies.update("dup", "soon") end)
+            out[6] = try(backups.archives.get, "bad id!")
+            out[7] = try(function() backups.policies.create{services = {"databases"}, retention = "7", schedule = "@daily"} end)
+            out[8] = try(backups.restorations.create, {archiveId = "nope", services = {"databases"}})
+            out[9] = try(function() local ok, e = pcall(backups.policies.get, "missing"); error(e) end)
+            out[10] = try(Query.limit, -1)
+            return table.unpack(out)
+            """)
+        XCTAssertEqual(r[0], "404|backup_policy_not_found|backup_policy_not_found (404): Policy with the requested ID 'missing' could not be found.")
+        XCTAssertEqual(r[1].stringValue?.hasPrefix("409|backup_policy_already_exists|"), true, "\(r[1])")
+        XCTAssertEqual(r[2].stringValue?.hasPrefix("400|general_argument_invalid|"), true, "\(r[2])")
+        XCTAssertEqual(r[3], "0|argument_invalid|argument_invalid: Invalid `schedule` param: String must be a valid cron expression: minute 61 is out of range 0-59")
+        XCTAssertEqual(r[4], "(string):13: bad argument #2 to 'update' (table expected, got string)")
+        XCTAssertEqual(r[5].stringValue?.hasPrefix("0|argument_invalid|argument_invalid: Invalid `archiveId` param"), true, "\(r[5])")
+        XCTAssertEqual(r[6], "(string):15: bad argument #1 to 'create' (field 'retention': integer expected, got string)")
+        XCTAssertEqual(r[7].stringValue?.hasPrefix("404|backup_archive_not_found|"), true, "\(r[7])")
+        XCTAssertEqual(r[8].stringValue?.hasPrefix("404|backup_policy_not_found"), true, "error() re-raises the same value")
+        XCTAssertEqual(r[9].stringValue?.contains("bad argument #1 to 'Query.limit' (non-negative integer expected)"), true, "\(r[9])")
+    }
+
+    func testNetworkErrorsAndWaitTimeouts() throws {
+        let h = try host(endpoint: "http://127.0.0.1:9/v1")
+        let r = try h.run(string: """
+            local ok, e = pcall(backups.policies.list)
+            return e.code, e.type
+            """)
+        XCTAssertEqual(r, [0, "network_error"])
+        let h2 = try host()
+        let r2 = try h2.run(string: """
+            local a = backups.archives.create{services = {"databases"}}
+            local ok, e = pcall(backups.archives.wait, a.id, {timeout = 0.3, interval = 0.1})
+            local done = backups.archives.wait(a, {timeout = 30, interval = 0.2})
+            return e.type, e.message:match("still %a+") ~= nil, done.status
+            """)
+        XCTAssertEqual(r2, ["timeout", true, "completed"])
+    }
+
+    func testTaskMapKeepsGoingWhenSomeItemsFail() throws {
+        let h = try host()
+        let r = try h.run(string: """
+            local items = {"db-0001", "missing-1", "db-0002", "missing-2", "db-0003"}
+            local results, errors = task.map(items, function(db)
+              return backups.policies.create{services = {"databases"}, resourceId = db, retention = 3, schedule = "@daily"}
+            end, {concurrency = 2})
+            local ok = 0
+            for i = 1, 5 do if results[i] then ok = ok + 1 end end
+            return ok, errors[2].code, errors[4].type, errors[1] == nil, #backups.policies.list().policies
+            """)
+        XCTAssertEqual(r, [3, 400, "general_argument_invalid", true, 3])
+    }
+
+    func testSpawnWaitAndUsersOwnCoroutines() throws {
+        let h = try host()
+        let r = try h.run(string: """
+            local a = task.spawn(function() return backups.resources.databases.list().total end)
+            local b = task.spawn(function() error(backups.error("custom", "went wrong", 7)) end)
+            local ok, e = pcall(b.wait, b)
+            local gen = coroutine.wrap(function()
+              for d in backups.resources.databases.each() do coroutine.yield(d.id) end
+            end)
+            local first, second = gen(), gen()
+            return a:wait(), e.type, e.code, first, second
+            """)
+        XCTAssertEqual(r, [5, "custom", 7, "db-0001", "db-0002"])
+    }
+
+    func testDryRunChangesNothingAndPrintsThePlan() throws {
+        let real = try host()
+        try real.run(string: """
+            backups.policies.create{id = "nightly-db-0001", services = {"databases"}, resourceId = "db-0001", retention = 7, schedule = "0 2 * * *"}
+            backups.policies.create{id = "old", services = {"databases"}, retention = 7, schedule = "0 2 * * *"}
+            """)
+        func snapshot() throws -> String {
+            try ["/backups/policies", "/backups/archives", "/backups/restorations", "/databases"].map { try http(.GET, $0).text }.joined()
+        }
+        let before = try snapshot()
+        let dry = try host(dryRun: true)
+        let r = try dry.run(string: """
+            local p = backups.policies.create{id = "nightly-db-0002", services = {"databases"}, resourceId = "db-0002", retention = 30, schedule = "0 2 * * *"}
+            local u = backups.policies.update("nightly-db-0001", {retention = 30})
+            local same = backups.policies.update("nightly-db-0001", {retention = 7})
+            backups.policies.delete("old")
+            local a = backups.archives.create{services = {"databases"}, resourceId = "db-0001"}
+            local ok, e = pcall(backups.policies.delete, "missing")
+            return p.id, p.retention, u.retention, a.status, e.code, backups.config.dryRun
+            """)
+        XCTAssertEqual(r, ["nightly-db-0002", 30, 30, "completed", 404, true])
+        XCTAssertEqual(try snapshot(), before, "byte for byte")
+        XCTAssertEqual(notices, [
+            "+ policy nightly-db-0002 (databases, resource db-0002, 0 2 * * *, 30d)",
+            "~ policy nightly-db-0001: retention 7 → 30",
+            "= policy nightly-db-0001: no change",
+            "- policy old",
+            "+ archive (databases, resource db-0001)",
+        ])
+        dry.close()
+        XCTAssertEqual(notices.last, "dry run: 2 creates, 1 update, 1 delete planned; nothing was sent")
+    }
+
+    func testInterruptCancelsRequestsInFlight() throws {
+        let h = try host()
+        let e = emulator!
+        try e.blocking { try await e.faults(["next": [["count": 20, "delayMs": 20000]]]) }
+        let hostRef = UnsafeTransfer(h)
+        DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) { hostRef.value.interrupt() }
+        let start = Date()
+        XCTAssertThrowsError(try h.run(string: """
+            task.map({1, 2, 3, 4}, function() return backups.policies.list() end)
+            """)) { error in
+            XCTAssertTrue("\(error)".contains("interrupted!"), "\(error)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 15, "did not wait for the 20 s answers")
+        try e.blocking { try await e.faults(["clear": true]) }
+        XCTAssertEqual(try h.run(string: "return #backups.resources.databases.list().databases"), [5], "usable again")
+    }
+
+    func testEmbeddingHostCollectsOutputAndRegisteredFunctions() throws {
+        let h = try host()
+        h.register("double") { call in call.push(try call.integer(1) * 2) }
+        h.register(module: "ops", ["team": { call in call.push("sre") }])
+        let r = try h.run(string: "print('hello', ...) return double(21), require('ops').team(), backups.config.project",
+                          args: ["a", "b"])
+        XCTAssertEqual(r, [42, "sre", .string(emulator.project)])
+        XCTAssertEqual(printed, ["hello\ta\tb"])
+        let config = try h.run(string: "local c = backups.config return c.endpoint, c.emulator, c.key")
+        XCTAssertEqual(config, [.string(emulator.url), false, .null], "never the key")
+    }
+
+    func testStdlibModulesUserModulesAndTextOnlyLoading() throws {
+        let dir = NSTemporaryDirectory() + "bkup-mods-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try "return { answer = 42 }".write(toFile: dir + "/mymod.lua", atomically: true, encoding: .utf8)
+        setenv("LUA_PATH", dir + "/?.lua;;", 1)
+        defer { unsetenv("LUA_PATH") }
+        let h = try host()
+        let r = try h.run(string: """
+            local args = require("args")
+            local opts = args.parse({"--days", "7", "--apply"}, {flags = {{"days", type = "integer"}, {"apply", type = "boolean"}}})
+            local ok, e = pcall(args.parse, {"--days", "x"}, {flags = {{"days", type = "integer"}}})
+            local f = io.open(...,"wb"); f:write(string.dump(function() return 1 end)); f:close()
+            local okBin, binErr = pcall(require, "binmod")
+            local tb = select(2, xpcall(args.parse, debug.traceback, {"--nope"}, {flags = {}}))
+            return opts.days, opts.apply, e, require("mymod").answer, okBin, binErr:find("binary") ~= nil, tb:find("stdlib/args.lua", 1, true) ~= nil
+            """, args: [dir + "/binmod.lua"])
+        XCTAssertEqual(r, [7, true, "--days: integer expected, got 'x'", 42, false, true, true])
+    }
+}
+
+struct UnsafeTransfer<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
