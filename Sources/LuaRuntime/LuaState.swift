@@ -271,7 +271,7 @@ public final class LuaState {
         case LUA_ERRERR: kind = .errorHandler
         default: kind = .runtime
         }
-        let message = stack.describe(at: -1)
+        let message = stack.errorMessage(at: -1)
         let object = stack.userdataObject(at: -1)
         let payload = stack.popRef()
         return LuaError(kind: kind, message: message, traceback: traceback, object: object, payload: payload)

@@ -67,6 +67,18 @@ public struct LuaStack {
         return "(error object is a \(typeName(at: index)) value)"
     }
 
+    /// An error value as lua.c words it: strings and numbers as they are, values with a
+    /// `__tostring` through it, anything else as "(error object is a table value)".
+    public func errorMessage(at index: Int32) -> String {
+        let t = lua_type(L, index)
+        if t == LUA_TSTRING || t == LUA_TNUMBER { return describe(at: index) }
+        if luaL_getmetafield(L, index, "__tostring") != LUA_TNIL {
+            bkup_pop(L, 1)
+            return describe(at: index)
+        }
+        return "(error object is a \(typeName(at: index)) value)"
+    }
+
     /// The Swift object held by a bkup userdata at `index`, whatever its class.
     public func userdataObject(at index: Int32) -> AnyObject? {
         guard lua_type(L, index) == LUA_TUSERDATA, lua_getmetatable(L, index) != 0 else { return nil }

@@ -1,0 +1,178 @@
+import BkupTestSupport
+import Foundation
+import XCTest
+
+/// Runs a binary built by this package.
+struct Run {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+}
+
+func productsDirectory() -> URL {
+    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for _ in 0..<4 {
+        if FileManager.default.fileExists(atPath: dir.appendingPathComponent("bkup").path) { return dir }
+        dir = dir.deletingLastPathComponent()
+    }
+    for candidate in Bundle.allBundles.map({ $0.bundleURL.deletingLastPathComponent() }) {
+        if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("bkup").path) { return candidate }
+    }
+    return URL(fileURLWithPath: ".build/debug")
+}
+
+func runTool(_ args: [String], tool: String = "bkup", stdin: String? = nil, env: [String: String] = [:], cwd: String? = nil) throws -> Run {
+    let p = Process()
+    p.executableURL = productsDirectory().appendingPathComponent(tool)
+    p.arguments = args
+    var environment = ProcessInfo.processInfo.environment
+    for k in ["APPWRITE_ENDPOINT", "APPWRITE_PROJECT_ID", "APPWRITE_API_KEY", "NO_COLOR"] { environment[k] = nil }
+    for (k, v) in env { environment[k] = v }
+    p.environment = environment
+    if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
+    let out = Pipe(), err = Pipe(), input = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    p.standardInput = input
+    try p.run()
+    if let stdin { input.fileHandleForWriting.write(stdin.data(using: .utf8)!) }
+    try input.fileHandleForWriting.close()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+}
+
+final class CommandLineTests: XCTestCase {
+    var dir: String!
+
+    override func setUpWithError() throws {
+        dir = NSTemporaryDirectory() + "bkup-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(atPath: dir) }
+
+    func write(_ name: String, _ text: String) throws -> String {
+        let path = dir + "/" + name
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    func testArgumentsAsLuaGivesThem() throws {
+        let script = try write("args.lua", "#!/usr/bin/env bkup\nprint(#arg, arg[0] == ..., arg[1], arg[2], arg[-1], select('#', ...), ...)")
+        let r = try runTool(["-e", "x = 1", script, "a", "b c"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "2\tfalse\ta\tb c\tx = 1\t2\ta\tb c\n")
+        let dashdash = try runTool(["--", script, "z"])
+        XCTAssertTrue(dashdash.stdout.hasPrefix("1\tfalse\tz\tnil\t--"), dashdash.stdout)
+    }
+
+    func testDashEIsRepeatableAndRunsInOrder() throws {
+        let r = try runTool(["-e", "x = 20", "-e", "print(x + 1)", "-e", "io.write('done\\n')"])
+        XCTAssertEqual(r.stdout, "21\ndone\n")
+        XCTAssertEqual(r.status, 0)
+    }
+
+    func testStdinAndRequireOption() throws {
+        let r = try runTool(["-l", "a=args", "-", "one"], stdin: "print(type(a.parse), ...)")
+        XCTAssertEqual(r.stdout, "function\tone\n", r.stderr)
+        let piped = try runTool([], stdin: "print('from a pipe')")
+        XCTAssertEqual(piped.stdout, "from a pipe\n", piped.stderr)
+        let missing = try runTool(["-l", "no.such.module"])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains("module 'no.such.module' not found"), missing.stderr)
+    }
+
+    func testVersion() throws {
+        let r = try runTool(["-v"])
+        XCTAssertEqual(r.status, 0)
+        XCTAssertTrue(r.stdout.hasPrefix("bkup 0.1.0 (Lua 5.4."), r.stdout)
+    }
+
+    func testScriptErrorsPrintMessageAndTracebackAndExit1() throws {
+        let script = try write("fail.lua", "local x = 1\nlocal function f()\n  error('nope')\nend\nf()\n")
+        let r = try runTool([script])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.hasPrefix("bkup: \(script):3: nope\nstack traceback:\n"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("\(script):5: in main chunk"), r.stderr)
+        let syntax = try runTool(["-e", "x = = 1"])
+        XCTAssertEqual(syntax.status, 1)
+        XCTAssertTrue(syntax.stderr.hasPrefix("bkup: (command line):1: unexpected symbol near '='"), syntax.stderr)
+        let table = try runTool(["-e", "error({})"])
+        XCTAssertTrue(table.stderr.hasPrefix("bkup: (error object is a table value)"), table.stderr)
+        let missing = try runTool([dir + "/nothing.lua"])
+        XCTAssertEqual(missing.status, 1)
+        XCTAssertTrue(missing.stderr.contains("cannot open \(dir!)/nothing.lua"), missing.stderr)
+    }
+
+    func testBadUsageExits2() throws {
+        for args in [["-x"], ["-e"], ["--concurrency", "zero"], ["--endpoint"], ["serve", "--port", "http"]] {
+            let r = try runTool(args)
+            XCTAssertEqual(r.status, 2, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("usage: bkup"), r.stderr)
+        }
+    }
+
+    func testOsExitAndIo() throws {
+        let r = try runTool(["-e", "io.stderr:write('err\\n') io.write('out ') print(os.getenv('HOME') ~= nil) os.exit(3)"])
+        XCTAssertEqual(r.status, 3)
+        XCTAssertEqual(r.stdout, "out true\n")
+        XCTAssertEqual(r.stderr, "err\n")
+    }
+
+    func testEmbeddedEmulatorStartsOnFirstUseOnly() throws {
+        let env = ["XDG_DATA_HOME": dir + "/data"]
+        let quiet = try runTool(["-e", "print(1 + 1)"], env: env)
+        XCTAssertEqual(quiet.stderr, "", "nothing starts before it is used")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/data/bkup"))
+        let r = try runTool(["-e", """
+            local c = backups.config
+            backups.policies.create{id = "cli-1", services = {"databases"}, retention = 3, schedule = "@daily"}
+            print(c.emulator, c.project, #backups.policies.list().policies)
+            """], env: env)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "true\tbkup-local\t1\n")
+        let notices = r.stderr.split(separator: "\n")
+        XCTAssertEqual(notices.count, 1, r.stderr)
+        XCTAssertTrue(notices[0].hasPrefix("bkup: no endpoint configured; using the embedded emulator at http://127.0.0.1:"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/data/bkup/emulator.sqlite"))
+        let again = try runTool(["-e", "print(backups.policies.get('cli-1').retention)"], env: env)
+        XCTAssertEqual(again.stdout, "3\n", "state kept under XDG_DATA_HOME")
+    }
+
+    func testAServiceErrorKillingAScriptPrintsTypeCodeAndMessage() throws {
+        let r = try runTool(["-e", "backups.policies.get('missing')"], env: ["XDG_DATA_HOME": dir + "/data"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.contains("bkup: backup_policy_not_found (404): Policy with the requested ID 'missing' could not be found.\nstack traceback:"), r.stderr)
+    }
+
+    func testDryRunFromTheCommandLine() throws {
+        let env = ["XDG_DATA_HOME": dir + "/data"]
+        let r = try runTool(["--dry-run", "-e", "backups.policies.create{id='dry', services={'databases'}, retention=30, schedule='0 2 * * *'}"], env: env)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("+ policy dry (databases, 0 2 * * *, 30d)\n"), r.stderr)
+        XCTAssertTrue(r.stderr.hasSuffix("dry run: 1 create, 0 updates, 0 deletes planned; nothing was sent\n"), r.stderr)
+        let check = try runTool(["-e", "print(pcall(backups.policies.get, 'dry'))"], env: env)
+        XCTAssertTrue(check.stdout.hasPrefix("false\tbackup_policy_not_found (404)"), check.stdout)
+    }
+
+    func testKeyFileAndTheKeyNeverShows() throws {
+        let key = "sk_SUPERSECRET_123"
+        let keyFile = try write("key", key + "\n")
+        let r = try runTool(["--endpoint", "http://127.0.0.1:9/v1", "--project", "p", "--key-file", keyFile, "--verbose", "-e",
+                         "print(backups.config.key, backups.config.endpoint) backups.policies.list()"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stdout.hasPrefix("nil\thttp://127.0.0.1:9/v1"), r.stdout)
+        XCTAssertTrue(r.stderr.contains("network_error"), r.stderr)
+        XCTAssertFalse((r.stdout + r.stderr).contains("SUPERSECRET"))
+    }
+
+    func testEmbeddingExampleRuns() throws {
+        let e = try EmulatorHarness.startBlocking(seed: 2)
+        defer { try? e.blocking { await e.stop() } }
+        let r = try runTool([], tool: "BkupEmbedExample", env: ["APPWRITE_ENDPOINT": e.url, "APPWRITE_PROJECT_ID": e.project, "APPWRITE_API_KEY": e.key])
+        XCTAssertEqual(r.status, 0, r.stderr + r.stdout)
+        XCTAssertEqual(r.stdout, "disabled policies: 0\nresult: OPS-42 0\n")
+    }
+}

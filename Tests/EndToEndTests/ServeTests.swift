@@ -1,0 +1,123 @@
+import BkupTestSupport
+import Foundation
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+final class ServeTests: XCTestCase {
+    /// Starts `bkup serve` and returns the process and its URL (read from its first line).
+    func serve(_ args: [String]) throws -> (Process, String, Pipe) {
+        let p = Process()
+        p.executableURL = productsDirectory().appendingPathComponent("bkup")
+        p.arguments = ["serve", "--port", "0"] + args
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.standardError
+        try p.run()
+        var line = Data()
+        while true {
+            let byte = out.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty || byte == Data("\n".utf8) { break }
+            line.append(byte)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard let range = text.range(of: "http://") else { throw NSError(domain: "serve", code: 1, userInfo: [NSLocalizedDescriptionKey: text]) }
+        return (p, String(text[range.lowerBound...]), out)
+    }
+
+    func testServePrintsWhereAndNeverAGivenKey() throws {
+        let (p, url, out) = try serve(["--in-memory", "--key", "given-secret-key"])
+        p.interrupt()
+        p.waitUntilExit()
+        let rest = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertTrue(url.hasPrefix("http://127.0.0.1:"))
+        XCTAssertTrue(rest.contains("key:     (from --key)"), rest)
+        XCTAssertFalse(rest.contains("given-secret-key"))
+        XCTAssertEqual(p.terminationStatus, 0, "SIGINT shuts down cleanly")
+    }
+
+    /// kill -9 in the middle of a stream of writes: every write that got a 2xx is there after a
+    /// restart.
+    func testCrashDurability() throws {
+        let data = NSTemporaryDirectory() + "bkup-crash-\(UUID().uuidString).sqlite"
+        defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: data + s) } }
+        let (p, url, _) = try serve(["--data", data, "--key", "k"])
+        let acknowledged = Acknowledged()
+        let harness = EmulatorHarnessClient(url: url, key: "k")
+        let writer = Task {
+            var i = 0
+            while !Task.isCancelled {
+                i += 1
+                let id = "crash-\(i)"
+                guard let status = try? await harness.create(id) else { break }
+                if status == 201 { acknowledged.add(id) }
+            }
+        }
+        while acknowledged.count < 50 { usleep(10_000) }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        writer.cancel()
+        let acked = acknowledged.all
+        XCTAssertGreaterThanOrEqual(acked.count, 50)
+        let (p2, url2, _) = try serve(["--data", data, "--key", "k"])
+        defer { p2.interrupt(); p2.waitUntilExit() }
+        let harness2 = EmulatorHarnessClient(url: url2, key: "k")
+        let stored = try harness2.blockingIDs()
+        for id in acked { XCTAssertTrue(stored.contains(id), "\(id) was acknowledged but lost") }
+    }
+}
+
+final class Acknowledged: @unchecked Sendable {
+    private let lock = NSLock()
+    private var ids: [String] = []
+    func add(_ id: String) { lock.lock(); ids.append(id); lock.unlock() }
+    var count: Int { lock.lock(); defer { lock.unlock() }; return ids.count }
+    var all: [String] { lock.lock(); defer { lock.unlock() }; return ids }
+}
+
+/// Plain HTTP to a `bkup serve` process.
+struct EmulatorHarnessClient: Sendable {
+    let url: String
+    let key: String
+
+    func create(_ id: String) async throws -> Int {
+        var r = HTTPClientRequest(url: url + "/backups/policies")
+        r.method = .POST
+        r.headers.add(name: "X-Appwrite-Project", value: "bkup-local")
+        r.headers.add(name: "X-Appwrite-Key", value: key)
+        r.headers.add(name: "content-type", value: "application/json")
+        r.body = .bytes(.init(string: #"{"policyId":"\#(id)","services":["databases"],"retention":7,"schedule":"0 2 * * *"}"#))
+        let response = try await HTTPClient.shared.execute(r, timeout: .seconds(5))
+        _ = try await response.body.collect(upTo: 1 << 20)
+        return Int(response.status.code)
+    }
+
+    func blockingIDs() throws -> Set<String> {
+        let box = IDsBox()
+        let done = DispatchSemaphore(value: 0)
+        let url = self.url, key = self.key
+        Task {
+            var r = HTTPClientRequest(url: url + "/backups/policies?queries%5B%5D=%7B%22method%22%3A%22limit%22%2C%22values%22%3A%5B5000%5D%7D")
+            r.headers.add(name: "X-Appwrite-Project", value: "bkup-local")
+            r.headers.add(name: "X-Appwrite-Key", value: key)
+            if let response = try? await HTTPClient.shared.execute(r, timeout: .seconds(10)),
+                let body = try? await response.body.collect(upTo: 64 << 20)
+            {
+                box.text = String(buffer: body)
+            }
+            done.signal()
+        }
+        done.wait()
+        var ids = Set<String>()
+        var rest = Substring(box.text)
+        while let r = rest.range(of: #""$id":""#) {
+            rest = rest[r.upperBound...]
+            if let end = rest.firstIndex(of: "\"") { ids.insert(String(rest[..<end])) }
+        }
+        return ids
+    }
+}
+
+final class IDsBox: @unchecked Sendable { var text = "" }
