@@ -197,6 +197,13 @@ public struct BackupsRequest: Sendable {
                        noun: "restoration")
     }
 
+    // MARK: the emulator's control API (not part of Appwrite)
+
+    public static func emulatorControl(_ method: Method, _ action: String, body: JSONValue? = nil) -> BackupsRequest {
+        BackupsRequest(method, "/emulator/" + action, body: body, idempotency: method == .GET ? .read : .createServerID,
+                       noun: "emulator \(action)")
+    }
+
     // MARK: resources (read-only)
 
     public enum ResourceKind: String, Sendable, CaseIterable {

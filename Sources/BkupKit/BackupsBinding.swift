@@ -255,6 +255,28 @@ final class BackupsBinding {
         }
         s.setField(-2, "resources")
 
+        // Emulator controls, for rehearsals: seed resources, move the clock.
+        s.pushModuleTable([
+            "seed": { [unowned self] call in
+                try call.checkTable(1)
+                let f = try Fields(call, 1, allowed: ["databases", "buckets", "functions"])
+                var body: [String: JSONValue] = [:]
+                for k in ["databases", "buckets", "functions"] { body[k] = .integer(try f.integer(k) ?? 0) }
+                return try self.send(call, .emulatorControl(.POST, "seed", body: .object(body))) { s, v in s.pushPlain(v); return 1 }
+            },
+            "advance": { [unowned self] call in
+                let seconds = try call.number(1)
+                guard seconds >= 0, seconds.isFinite else { throw LuaArgumentError(index: 1, "non-negative number of seconds expected") }
+                return try self.send(call, .emulatorControl(.POST, "clock", body: ["advanceSeconds": .number(seconds)])) { s, v in
+                    s.push(v["now"] ?? .null); return 1
+                }
+            },
+            "now": { [unowned self] call in
+                try self.send(call, .emulatorControl(.GET, "clock")) { s, v in s.push(v["now"] ?? .null); return 1 }
+            },
+        ])
+        s.setField(-2, "emulator")
+
         s.pushModuleTable([
             "error": { call in
                 // backups.error(type, message, code?) -> a backups.Error value (for scripts' own failures)

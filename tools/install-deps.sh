@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what bkup needs from Debian's packages, if it is missing: Lua 5.4 and libedit
+# (development files), SQLite, pkg-config. Swift itself must already be on the PATH.
+set -euo pipefail
+need=()
+pkg-config --exists lua5.4 2>/dev/null || need+=(liblua5.4-dev)
+pkg-config --exists libedit 2>/dev/null || need+=(libedit-dev)
+pkg-config --exists sqlite3 2>/dev/null || need+=(libsqlite3-dev)
+command -v pkg-config >/dev/null || need+=(pkg-config)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "installing: ${need[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+if ! command -v swift >/dev/null; then
+  echo "bkup needs Swift 6 (https://swift.org/install) on the PATH" >&2
+  exit 1
+fi
