@@ -1,1 +1,119 @@
-print("bench")
+// bkup-bench: the in-process halves of the benchmarks (Benchmarks/run.sh runs them all).
+//   bkup-bench calls                          Lua->Swift no-op vs Lua->C no-op, 10M calls each
+//   bkup-bench client URL PROJECT KEY N C     N GETs of one policy at concurrency C (BackupsClient)
+//   bkup-bench latency URL PROJECT KEY N PATHQUERY...   mean/p50/p99 of sequential GETs of each path
+import BackupsClient
+import BkupJSON
+import CLua
+import CLuaBridge
+import Foundation
+import LuaRuntime
+
+func calls() throws {
+    let state = try LuaState()
+    state.setGlobal("swift_noop") { _ in .none }
+    lua_pushcclosure(state.L, bkup_c_noop, 0)
+    state.setGlobalFromTop("c_noop")
+    let code = """
+        local f, n = ..., 10000000
+        local clock = os.clock
+        local t0 = clock()
+        for i = 1, n do end
+        local empty = clock() - t0
+        t0 = clock()
+        for i = 1, n do f() end
+        return (clock() - t0) / n * 1e9, empty / n * 1e9
+        """
+    try state.load(code, chunkName: "=bench")
+    let fn = state.popRef()
+    var rows: [(String, Double, Double)] = []
+    for round in 0..<3 {
+        for name in ["c_noop", "swift_noop"] {
+            state.pushGlobal(name)
+            let arg = state.popRef()
+            fn.push()
+            arg.push()
+            try state.pcall(nargs: 1, nresults: 2)
+            let perCall = try state.value(at: -2).doubleValue!
+            let loop = try state.value(at: -1).doubleValue!
+            state.stack.pop(2)
+            if round > 0 { rows.append((name, perCall, loop)) }
+        }
+    }
+    func best(_ n: String) -> (Double, Double) {
+        let r = rows.filter { $0.0 == n }
+        return (r.map(\.1).min()!, r.map(\.2).min()!)
+    }
+    let (c, loop) = best("c_noop")
+    let (s, _) = best("swift_noop")
+    print(String(format: "Lua->C no-op       %6.1f ns/call (loop alone %.1f ns)", c, loop))
+    print(String(format: "Lua->Swift no-op   %6.1f ns/call", s))
+    print(String(format: "ratio Swift/C      %6.2fx   (net of the loop: %.2fx)", s / c, (s - loop) / (c - loop)))
+}
+
+func makeClient(_ url: String, _ project: String, _ key: String) throws -> BackupsClient {
+    var c = ClientConfiguration(endpoint: url, project: project, apiKey: key)
+    c.maxConnections = 64
+    return try BackupsClient(configuration: c)
+}
+
+func client(_ a: [String]) async throws {
+    let (url, project, key, n, conc) = (a[0], a[1], a[2], Int(a[3])!, Int(a[4])!)
+    let client = try makeClient(url, project, key)
+    let request = try BackupsRequest.getPolicy("bench-policy")
+    _ = try await client.send(request)
+    let next = Counter()
+    let start = ContinuousClock.now
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for _ in 0..<conc {
+            group.addTask {
+                while next.take() < n { _ = try await client.send(request) }
+            }
+        }
+        try await group.waitForAll()
+    }
+    let elapsed = ContinuousClock.now - start
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    print(String(format: "BackupsClient c=%-3d %8.0f req/s  (%d GETs in %.2fs)", conc, Double(n) / seconds, n, seconds))
+    try await client.shutdown()
+}
+
+func latency(_ a: [String]) async throws {
+    let (url, project, key, n) = (a[0], a[1], a[2], Int(a[3])!)
+    let client = try makeClient(url, project, key)
+    for spec in a.dropFirst(4) {
+        // spec = label=path?queries (queries as raw query strings joined by \n after '?')
+        let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
+        let label = parts[0]
+        let qs = parts[1].split(separator: "\n").map(String.init)
+        let request = try BackupsRequest.listArchives(qs)
+        _ = try await client.send(request)
+        var samples: [Double] = []
+        for _ in 0..<n {
+            let t = ContinuousClock.now
+            _ = try await client.send(request)
+            let d = ContinuousClock.now - t
+            samples.append(Double(d.components.attoseconds) / 1e15 + Double(d.components.seconds) * 1000)
+        }
+        samples.sort()
+        let mean = samples.reduce(0, +) / Double(n)
+        print(String(format: "%-28s mean %6.2f ms  p50 %6.2f ms  p99 %6.2f ms", label, mean, samples[n / 2], samples[n * 99 / 100]))
+    }
+    try await client.shutdown()
+}
+
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func take() -> Int { lock.lock(); defer { lock.unlock() }; let v = value; value += 1; return v }
+}
+
+let args = Array(CommandLine.arguments.dropFirst())
+switch args.first {
+case "calls": try calls()
+case "client": try await client(Array(args.dropFirst()))
+case "latency": try await latency(Array(args.dropFirst()))
+default:
+    print("usage: bkup-bench calls | client URL PROJECT KEY N C | latency URL PROJECT KEY N LABEL=QUERIES...")
+    exit(2)
+}
