@@ -98,13 +98,20 @@ public final class BkupHost {
     @discardableResult
     public func run(bytes: inout [UInt8], chunkName: String, args: [String] = []) throws -> [JSONValue] {
         skipShebang(&bytes)
-        lua.clearInterrupt()
         let top = lua.stack.top
         defer { lua.stack.setTop(top) }
         try lua.load(bytes: &bytes, chunkName: chunkName)
         for a in args { lua.stack.push(.string(a)) }
-        let main = try scheduler.runMain(nargs: Int32(args.count))
-        return try scheduler.results(of: main)
+        return try runPrepared(nargs: Int32(args.count))
+    }
+
+    /// Runs the function below `nargs` arguments on top of `lua`'s stack (popped) as the main
+    /// task, then every task it spawned; returns its results.
+    @discardableResult
+    public func runPrepared(nargs: Int32) throws -> [JSONValue] {
+        lua.clearInterrupt()
+        let main = try scheduler.runMain(nargs: nargs)
+        return (try? scheduler.results(of: main)) ?? []
     }
 
     /// `require(name)`, and sets the global `global` (default: name) to the result, as `lua -l`.

@@ -23,11 +23,13 @@ final class SwiftFunctionBox {
 /// The one entry from C into Swift. Errors become statuses; C raises after this returns.
 let swiftDispatch: bkup_dispatch_fn = { L, ctx in
     let L = L!
-    let box = Unmanaged<SwiftFunctionBox>.fromOpaque(ctx!).takeUnretainedValue()
-    do {
-        return try box.function(LuaCall(L: L)).raw
-    } catch {
-        return pushRaisable(L, error)
+    // The box is kept alive by the Lua closure that is calling it: no retain/release needed.
+    return Unmanaged<SwiftFunctionBox>.fromOpaque(ctx!)._withUnsafeGuaranteedRef { box in
+        do {
+            return try box.function(LuaCall(L: L)).raw
+        } catch {
+            return pushRaisable(L, error)
+        }
     }
 }
 

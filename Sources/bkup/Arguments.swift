@@ -99,8 +99,7 @@ struct Arguments {
             case "-E" where rest == nil: ignoreEnvironment = true
             case "-W" where rest == nil: warnings = true
             case "-i" where rest == nil:
-                interactive = true
-                showVersion = true
+                interactive = true  // the REPL's banner names the version
             case "-v" where rest == nil: showVersion = true
             case "-e": actions.append(.execute(try value(of: "-e", attached: rest)))
             case "-l":

@@ -1,10 +1,264 @@
 import BkupKit
+import CEditline
+import CLua
+import CLuaBridge
+import LuaRuntime
 
-/// The interactive shell (see the REPL issue).
-struct REPL {
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The interactive shell: libedit line editing and history, evaluation as lua.c does it
+/// (`return <line>` first, `<eof>` continues on a second prompt), pretty-printed results,
+/// completion without side effects, Ctrl-C that stops the running line.
+final class REPL {
     let host: BkupHost
-    func run() -> Int32 {
-        writeStderr("bkup: the interactive shell is not built yet; run a script, '-' for stdin, or -e CODE\n")
-        return 2
+    let interactive: Bool
+    let color: Bool
+    let historyPath: String
+    private var editLine: OpaquePointer?
+    private var history: OpaquePointer?
+    static let historySize: Int32 = 1000
+
+    nonisolated(unsafe) static var current: REPL?
+
+    init(host: BkupHost) {
+        self.host = host
+        interactive = isatty(0) != 0
+        color = isatty(1) != 0 && Environment.value("NO_COLOR") == nil && Environment.value("TERM") != "dumb"
+        let state = Environment.value("XDG_STATE_HOME") ?? ((Environment.value("HOME") ?? "/tmp") + "/.local/state")
+        historyPath = state + "/bkup/history"
     }
+
+    var promptLabel: String {
+        let c = host.configuration
+        if let endpoint = c.endpoint {
+            var hostPart = endpoint
+            if let r = hostPart.range(of: "://") { hostPart = String(hostPart[r.upperBound...]) }
+            hostPart = String(hostPart.prefix { $0 != "/" })
+            return "\(hostPart)/\(c.project ?? "?")"
+        }
+        return "emulator"
+    }
+
+    func run() -> Int32 {
+        let banner = "\(ScriptCommand.version) — \(promptLabel)\(host.configuration.dryRun ? " (dry run)" : ""). help() for help, Ctrl-D to leave."
+        do {
+            try host.require("repl", as: "_REPL")
+            host.register("exit") { call in
+                let code = Int32(try call.optionalInteger(1) ?? 0)
+                StandardStreams.flush()
+                exit(code)
+            }
+        } catch {
+            writeStderr("bkup: \(error)\n")
+            return 1
+        }
+        if interactive {
+            print(banner)
+            openEditor()
+        }
+        while let statement = readStatement() {
+            evaluate(statement)
+        }
+        if interactive { print("") }
+        closeEditor()
+        return 0
+    }
+
+    // MARK: reading
+
+    private func openEditor() {
+        REPL.current = self
+        history = bkup_history_open(REPL.historySize)
+        _ = bkup_history_load(history, historyPath)
+        editLine = bkup_el_open("bkup", history, { el, _ in REPL.current?.complete(el) ?? BKUP_CC_ERROR })
+    }
+
+    private func closeEditor() {
+        if let editLine { el_end(editLine) }
+        if let history { history_end(history) }
+        editLine = nil
+        history = nil
+    }
+
+    /// One line, or nil at end of input. Ctrl-C at the prompt clears the line and asks again.
+    private func readLine(prompt: String) -> String?? {
+        guard let editLine else {
+            guard let line = Swift.readLine(strippingNewline: true) else { return .none }
+            return .some(line)
+        }
+        bkup_el_set_prompt(prompt)
+        bkup_el_catch_sigint()
+        var count: Int32 = 0
+        let p = el_gets(editLine, &count)
+        let interrupted = bkup_el_take_sigint()
+        bkup_el_release_sigint()
+        if interrupted {
+            el_reset(editLine)
+            print("")
+            return .some(nil)
+        }
+        guard let p, count > 0 else { return .none }
+        var line = String(cString: p)
+        if line.hasSuffix("\n") { line.removeLast() }
+        return .some(line)
+    }
+
+    private func readStatement() -> String? {
+        while true {
+            guard let first = readLine(prompt: prompt(main: true)) else { return nil }
+            guard var text = first else { continue }  // Ctrl-C: a fresh prompt
+            if text.trimmingWhitespaceForREPL().isEmpty { continue }
+            while isIncomplete(text) {
+                guard let more = readLine(prompt: prompt(main: false)) else { return nil }
+                guard let line = more else {
+                    text = ""
+                    break
+                }
+                text += "\n" + line
+            }
+            if text.isEmpty { continue }
+            remember(text)
+            return text
+        }
+    }
+
+    private func prompt(main: Bool) -> String {
+        let label = main ? "bkup[\(promptLabel)]> " : String(repeating: " ", count: promptLabel.count + 5) + ">> "
+        return color ? "\u{1B}[1m\(label)\u{1B}[0m" : label
+    }
+
+    /// As lua.c: incomplete when the parser stops at `<eof>`.
+    private func isIncomplete(_ text: String) -> Bool {
+        let top = host.lua.stack.top
+        defer { host.lua.stack.setTop(top) }
+        if (try? host.lua.load("return " + text, chunkName: "=stdin")) != nil { return false }
+        do {
+            try host.lua.load(text, chunkName: "=stdin")
+            return false
+        } catch let e as LuaError {
+            return e.kind == .syntax && e.message.hasSuffix("<eof>")
+        } catch {
+            return false
+        }
+    }
+
+    /// History keeps whole statements, but never one that sets or contains the API key.
+    private func remember(_ text: String) {
+        guard let history else { return }
+        let lower = text.lowercased()
+        if let key = host.configuration.apiKey, !key.isEmpty, text.contains(key) { return }
+        for marker in ["apikey", "api_key", "x-appwrite-key", "appwrite_api_key", "key-file", "keyfile"] where lower.contains(marker) {
+            return
+        }
+        bkup_history_add(history, text)
+        let dir = String(historyPath[..<(historyPath.lastIndex(of: "/") ?? historyPath.endIndex)])
+        _ = dir.withCString { mkdirAll($0) }
+        _ = bkup_history_save(history, historyPath)
+        chmod(historyPath, 0o600)
+    }
+
+    // MARK: evaluating
+
+    private func evaluate(_ text: String) {
+        let lua = host.lua
+        let top = lua.stack.top
+        defer { lua.stack.setTop(top) }
+        lua.pushGlobal("_REPL")
+        lua.rawField(-1, "eval")
+        bkup_remove(lua.L, -2)
+        do {
+            do {
+                try lua.load("return " + text, chunkName: "=stdin")
+            } catch {
+                try lua.load(text, chunkName: "=stdin")
+            }
+            lua.stack.push(.bool(color))
+            bkup_install_sigint(lua.L)
+            defer { bkup_restore_sigint() }
+            try host.runPrepared(nargs: 2)
+        } catch let e as LuaError {
+            show(error: e)
+        } catch {
+            show(message: "\(error)")
+        }
+        StandardStreams.flush()
+    }
+
+    private func show(error e: LuaError) {
+        var text = e.message
+        if e.kind == .runtime, !e.traceback.isEmpty, e.object == nil, e.message != "interrupted!" {
+            text += "\n" + e.traceback
+        }
+        show(message: text)
+    }
+
+    private func show(message: String) {
+        writeStderr(color ? "\u{1B}[31m\(message)\u{1B}[0m\n" : message + "\n")
+    }
+
+    // MARK: completion
+
+    fileprivate func complete(_ el: OpaquePointer?) -> UInt8 {
+        guard let el else { return BKUP_CC_ERROR }
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let n = Int(bkup_el_before_cursor(el, &buffer, Int32(buffer.count)))
+        let before = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var word = ""
+        for ch in before.reversed() {
+            if ch.isLetter || ch.isNumber || ch == "_" || ch == "." || ch == ":" { word.insert(ch, at: word.startIndex) } else { break }
+        }
+        let candidates = completions(of: word)
+        guard !candidates.isEmpty else { return BKUP_CC_ERROR }
+        var common = candidates[0]
+        for c in candidates.dropFirst() {
+            while !c.hasPrefix(common) { common.removeLast() }
+        }
+        if common.count > word.count {
+            _ = el_insertstr(el, String(common.dropFirst(word.count)))
+            return BKUP_CC_REFRESH
+        }
+        if candidates.count > 1 {
+            print("")
+            print(candidates.map { String($0.split(whereSeparator: { $0 == "." || $0 == ":" }).last ?? Substring($0)) }
+                .joined(separator: "  "))
+            return BKUP_CC_REDISPLAY
+        }
+        return BKUP_CC_ERROR
+    }
+
+    private func completions(of word: String) -> [String] {
+        let lua = host.lua
+        let top = lua.stack.top
+        defer { lua.stack.setTop(top) }
+        lua.pushGlobal("_REPL")
+        lua.rawField(-1, "complete")
+        bkup_remove(lua.L, -2)
+        lua.stack.push(.string(word))
+        do {
+            try lua.pcall(nargs: 1, nresults: 1)
+            return (try lua.value(at: -1)).arrayValue?.compactMap(\.stringValue) ?? []
+        } catch {
+            return []
+        }
+    }
+}
+
+extension String {
+    func trimmingWhitespaceForREPL() -> String {
+        String(drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed())
+    }
+}
+
+/// mkdir -p
+@discardableResult
+func mkdirAll(_ path: UnsafePointer<CChar>) -> Int32 {
+    let s = String(cString: path)
+    var current = ""
+    for part in s.split(separator: "/", omittingEmptySubsequences: false) {
+        current += (current.isEmpty && s.hasPrefix("/") ? "/" : (current.isEmpty ? "" : "/")) + part
+        if !current.isEmpty && current != "/" { mkdir(current, 0o700) }
+    }
+    return 0
 }

@@ -1,0 +1,92 @@
+-- help: what the modules hold, and one paragraph per function.
+--   help()                           the modules
+--   help(backups.policies.update)    that function's signature and description
+local M = {}
+
+local docs = {
+  {"backups.policies.list", "backups.policies.list(queries?) --> {total=n, policies={...}}",
+   "One page of policies (25 unless a Query.limit says otherwise), filtered and ordered by the queries."},
+  {"backups.policies.each", "backups.policies.each(queries?) --> iterator",
+   "Every policy matching the queries, fetched page by page with cursorAfter; keeps your filters and order."},
+  {"backups.policies.get", "backups.policies.get(id) --> policy", "One policy by ID; raises backups.Error 404 if it does not exist."},
+  {"backups.policies.create", "backups.policies.create{id?, name?, services, resourceId?, enabled?, retention, schedule} --> policy",
+   "Creates a backup policy. id defaults to ID.unique(); services is a list such as {\"databases\"}; retention is in days; schedule is a 5-field cron expression. Validated before anything is sent. In a dry run, prints '+ policy ...' and returns the policy that would be created."},
+  {"backups.policies.update", "backups.policies.update(id, {name?, retention?, schedule?, enabled?}) --> policy",
+   "Changes the given fields of a policy; absent fields stay as they are. Services and resourceId cannot be changed in place. In a dry run, reads the policy, prints '~ policy id: field old -> new' and returns it with the change applied."},
+  {"backups.policies.delete", "backups.policies.delete(id) --> true", "Deletes a policy (its archives stay). In a dry run, checks it exists and prints '- policy id'."},
+  {"backups.archives.list", "backups.archives.list(queries?) --> {total=n, archives={...}}", "One page of archives."},
+  {"backups.archives.each", "backups.archives.each(queries?) --> iterator", "Every archive matching the queries, page by page."},
+  {"backups.archives.get", "backups.archives.get(id) --> archive", "One archive by ID."},
+  {"backups.archives.create", "backups.archives.create{services, resourceId?} --> archive",
+   "Starts a backup now. The archive begins 'pending'; use backups.archives.wait to wait for a final status. Never repeated after an ambiguous failure: the error then says it may have been created."},
+  {"backups.archives.delete", "backups.archives.delete(id) --> true", "Deletes an archive."},
+  {"backups.archives.wait", "backups.archives.wait(id, {timeout=600, interval=2}) --> archive",
+   "Polls until the archive is completed, failed or skipped; raises a 'timeout' backups.Error after timeout seconds."},
+  {"backups.restorations.create", "backups.restorations.create{archiveId, services, newResourceId?, newResourceName?} --> restoration",
+   "Restores a completed archive, into a new database when newResourceId is given, else in place."},
+  {"backups.restorations.list", "backups.restorations.list(queries?) --> {total=n, restorations={...}}", "One page of restorations."},
+  {"backups.restorations.each", "backups.restorations.each(queries?) --> iterator", "Every restoration, page by page."},
+  {"backups.restorations.get", "backups.restorations.get(id) --> restoration", "One restoration by ID."},
+  {"backups.restorations.wait", "backups.restorations.wait(id, {timeout=600, interval=2}) --> restoration", "Polls until completed or failed."},
+  {"backups.resources.databases.each", "backups.resources.databases.each(queries?) --> iterator", "Every database of the project (read-only)."},
+  {"backups.resources.buckets.each", "backups.resources.buckets.each(queries?) --> iterator", "Every storage bucket (read-only)."},
+  {"backups.resources.functions.each", "backups.resources.functions.each(queries?) --> iterator", "Every function (read-only)."},
+  {"backups.emulator.seed", "backups.emulator.seed{databases=, buckets=, functions=}", "Emulator only: creates example resources."},
+  {"backups.emulator.advance", "backups.emulator.advance(seconds) --> now", "Emulator only: moves the clock; due schedules and retention run in order."},
+  {"task.spawn", "task.spawn(fn, ...) --> handle", "Runs fn concurrently; handle:wait() returns its results or raises its error."},
+  {"task.map", "task.map(list, fn, {concurrency=16, progress=true}) --> results, errors",
+   "Calls fn(item, i) for every item with up to concurrency calls in flight. One failure never stops the others: results[i] or errors[i] is set for each item. Shows a progress bar when stderr is a terminal."},
+  {"task.sleep", "task.sleep(seconds)", "Waits without blocking other tasks."},
+  {"json.encode", "json.encode(v, {pretty=, sort_keys=}) --> string", "JSON text of a value; records give their wire names only."},
+  {"json.decode", "json.decode(s) --> value", "Parses JSON; arrays keep their array-ness (json.array), null is json.null."},
+  {"ID.unique", "ID.unique() --> string", "A 20-character ID in Appwrite's format."},
+}
+
+local byFunction
+local function resolve(path)
+  local v = _G
+  for part in path:gmatch("[^.]+") do
+    if type(v) ~= "table" then return nil end
+    v = rawget(v, part)
+  end
+  return v
+end
+
+local function index()
+  if byFunction then return byFunction end
+  byFunction = {}
+  for _, d in ipairs(docs) do
+    local f = resolve(d[1])
+    if f then byFunction[f] = d end
+  end
+  return byFunction
+end
+
+function M.signature(f)
+  local d = index()[f]
+  return d and d[2]
+end
+
+function M.help(f)
+  if f == nil then
+    print([[
+bkup: Lua 5.4 with Appwrite's Backups service.
+  backups.policies   list each get create update delete
+  backups.archives   list each get create delete wait
+  backups.restorations   create list each get wait
+  backups.resources  databases buckets functions (list, each)
+  backups.config     endpoint, project, emulator, dryRun
+  Query  ID  task  json   and require("args"), require("pretty")
+help(fn) describes a function, e.g. help(backups.policies.update). Ctrl-D or exit() leaves.]])
+    return
+  end
+  local d = index()[f]
+  if not d then
+    print("no help for " .. tostring(f))
+    return
+  end
+  print(d[2])
+  print("  " .. d[3])
+end
+
+return M
