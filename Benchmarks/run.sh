@@ -3,8 +3,8 @@
 # Needs: wrk, hyperfine (apt), python3 with `pip install appwrite`. Not part of the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product bkup >/dev/null
-swift build -c release --product bkup-bench >/dev/null
+swift build -c release --product bkup | grep -E "error|warning: unre" || true
+swift build -c release --product bkup-bench | grep -E "error" || true
 BKUP=.build/release/bkup
 BENCH=.build/release/bkup-bench
 PORT=${PORT:-18900}

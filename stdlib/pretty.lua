@@ -111,7 +111,7 @@ function M.format(value, opts)
     end
     seen[v] = nil
     local s = "{" .. table.concat(parts, ", ") .. "}"
-    if #s > 100 then return nil end
+    if #s:gsub("\27%[[%d;]*m", "") > 100 then return nil end
     return s
   end
 

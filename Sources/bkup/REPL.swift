@@ -1,5 +1,6 @@
 import BkupKit
 import CEditline
+import CLineEdit
 import CLua
 import CLuaBridge
 import LuaRuntime
@@ -92,7 +93,7 @@ final class REPL {
         bkup_el_catch_sigint()
         var count: Int32 = 0
         let p = el_gets(editLine, &count)
-        let interrupted = bkup_el_take_sigint()
+        let interrupted = bkup_el_take_sigint() != 0
         bkup_el_release_sigint()
         if interrupted {
             el_reset(editLine)

@@ -1,0 +1,22 @@
+// libedit glue for the REPL: non-variadic wrappers Swift can call, the prompt, and a SIGINT
+// handler that interrupts the read at the prompt.
+#ifndef CLINEEDIT_H
+#define CLINEEDIT_H
+#include <stdio.h>
+#include <histedit.h>
+
+void bkup_el_set_prompt(const char *p);
+EditLine *bkup_el_open(const char *prog, History *h, unsigned char (*complete)(EditLine *, int));
+History *bkup_history_open(int size);
+void bkup_history_add(History *h, const char *line);
+int bkup_history_load(History *h, const char *path);
+int bkup_history_save(History *h, const char *path);
+int bkup_el_before_cursor(EditLine *el, char *buf, int size);
+void bkup_el_catch_sigint(void);
+int bkup_el_take_sigint(void);
+void bkup_el_release_sigint(void);
+
+static const unsigned char BKUP_CC_REFRESH = CC_REFRESH;
+static const unsigned char BKUP_CC_REDISPLAY = CC_REDISPLAY;
+static const unsigned char BKUP_CC_ERROR = CC_ERROR;
+#endif
