@@ -15,6 +15,10 @@ final class REPLTests: XCTestCase {
         let out = Pipe()
         p.standardOutput = out
         try p.run()
+        // A hung session must fail the test, not hang the suite.
+        let watchdog = DispatchWorkItem { if p.isRunning { p.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + 180, execute: watchdog)
+        defer { watchdog.cancel() }
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         let lines = text.split(separator: "\n").map(String.init)

@@ -45,12 +45,26 @@ class Session:
     def mark(self):
         self.raw = b""
 
+    def wait_exit(self, timeout):
+        """The exit status, or None if the process is still running after `timeout` seconds."""
+        end = time.time() + timeout
+        while time.time() < end:
+            self.read(None, 0.1)
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid == self.pid:
+                self.pid = -1
+                return os.WEXITSTATUS(status)
+        return None
+
     def close(self):
+        if self.pid == -1:
+            return
         try:
             os.kill(self.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
         os.waitpid(self.pid, 0)
+        self.pid = -1
 
 
 def scenario(name, fn):
@@ -145,16 +159,15 @@ def ctrl_c_stops_a_loop():
         s.expect(PROMPT)
         s.send("'after'\r")
         s.expect(rb'"after"')
+        s.expect(PROMPT)
         s.send("\x04")  # Ctrl-D leaves
-        if not s.read(None, 5):
-            raise AssertionError("did not exit")
-        _, status = os.waitpid(s.pid, 0)
-        s.pid = -1
-        if os.WEXITSTATUS(status) != 0:
-            raise AssertionError("exit status %d" % os.WEXITSTATUS(status))
+        status = s.wait_exit(10)
+        if status is None:
+            raise AssertionError("did not exit on Ctrl-D")
+        if status != 0:
+            raise AssertionError("exit status %d" % status)
     finally:
-        if s.pid != -1:
-            s.close()
+        s.close()
 
 
 def history_kept():
@@ -166,7 +179,8 @@ def history_kept():
         s.send("APPWRITE_API_KEY = 'sekrit'\r")
         s.expect(PROMPT)
         s.send("exit()\r")
-        s.read(None, 5)
+        if s.wait_exit(10) != 0:
+            raise AssertionError("exit() did not leave with status 0")
     finally:
         s.close()
     s = Session()
