@@ -3,6 +3,7 @@
 //   bkup-bench client URL PROJECT KEY N C     N GETs of one policy at concurrency C (BackupsClient)
 //   bkup-bench latency URL PROJECT KEY N PATHQUERY...   mean/p50/p99 of sequential GETs of each path
 import BackupsClient
+import BkupKit
 import BkupJSON
 import CLua
 import CLuaBridge
@@ -108,9 +109,29 @@ final class Counter: @unchecked Sendable {
     func take() -> Int { lock.lock(); defer { lock.unlock() }; let v = value; value += 1; return v }
 }
 
+/// Where a host's start-up time goes: a bare Lua state, then a full BkupHost.
+func hostStartup() throws {
+    func measure(_ label: String, _ n: Int, _ body: () throws -> Void) rethrows {
+        let t = ContinuousClock.now
+        for _ in 0..<n { try body() }
+        let d = ContinuousClock.now - t
+        let us = (Double(d.components.seconds) * 1e6 + Double(d.components.attoseconds) / 1e12) / Double(n)
+        print(label.padding(toLength: 36, withPad: " ", startingAt: 0) + String(format: "%8.1f µs", us))
+    }
+    try measure("LuaState (openlibs)", 200) { _ = try LuaState() }
+    try measure("BkupHost init", 200) { let h = try BkupHost(); h.close() }
+    try measure("BkupHost init + run print(1)", 200) {
+        let h = try BkupHost()
+        h.output = { _ in }
+        try h.run(string: "print(1)")
+        h.close()
+    }
+}
+
 let args = Array(CommandLine.arguments.dropFirst())
 switch args.first {
 case "calls": try calls()
+case "startup": try hostStartup()
 case "client": try await client(Array(args.dropFirst()))
 case "latency": try await latency(Array(args.dropFirst()))
 default:

@@ -270,22 +270,32 @@ enum QueryCompiler {
             guard let row = try Row.fetchOne(db, sql: cursorSQL, arguments: StatementArguments([cursor.id] + (c.scope?.args ?? []))) else {
                 throw QueryError(type: "general_cursor_not_found", message: "Cursor not found: \(c.noun.lowercased()) '\(cursor.id)' does not exist")
             }
-            // Keyset predicate: (o1 > v1) OR (o1 = v1 AND o2 > v2) OR ...
-            var ors: [String] = []
-            var orArgs: [DatabaseValueConvertible & Sendable] = []
-            for i in order.indices {
-                var ands: [String] = []
-                for j in 0..<i {
-                    ands.append("\(order[j].expr) = ?")
-                    orArgs.append(row[j] as DatabaseValue)
+            if order.allSatisfy({ $0.desc == order[0].desc }) {
+                // One direction: a row-value comparison, which SQLite answers with an index seek,
+                // so a page deep in the list costs what the first page costs.
+                let forward = order[0].desc == cursor.before
+                let columns = order.map(\.expr).joined(separator: ", ")
+                let marks = Array(repeating: "?", count: order.count).joined(separator: ", ")
+                whereParts.append("(\(columns)) \(forward ? ">" : "<") (\(marks))")
+                whereArgs.append(contentsOf: order.indices.map { row[$0] as DatabaseValue })
+            } else {
+                // Mixed directions: (o1 > v1) OR (o1 = v1 AND o2 < v2) OR ...
+                var ors: [String] = []
+                var orArgs: [DatabaseValueConvertible & Sendable] = []
+                for i in order.indices {
+                    var ands: [String] = []
+                    for j in 0..<i {
+                        ands.append("\(order[j].expr) = ?")
+                        orArgs.append(row[j] as DatabaseValue)
+                    }
+                    let forward = order[i].desc == cursor.before
+                    ands.append("\(order[i].expr) \(forward ? ">" : "<") ?")
+                    orArgs.append(row[i] as DatabaseValue)
+                    ors.append("(" + ands.joined(separator: " AND ") + ")")
                 }
-                let forward = order[i].desc == cursor.before
-                ands.append("\(order[i].expr) \(forward ? ">" : "<") ?")
-                orArgs.append(row[i] as DatabaseValue)
-                ors.append("(" + ands.joined(separator: " AND ") + ")")
+                whereParts.append(ors.joined(separator: " OR "))
+                whereArgs.append(contentsOf: orArgs)
             }
-            whereParts.append(ors.joined(separator: " OR "))
-            whereArgs.append(contentsOf: orArgs)
         }
         let reverse = q.cursor?.before ?? false
         let orderSQL = q.random ? "RANDOM()" : order.map { "\($0.expr) \(($0.desc != reverse) ? "DESC" : "ASC")" }.joined(separator: ", ")

@@ -3,6 +3,8 @@
 #include <histedit.h>
 #include "CLineEdit.h"
 
+static int bkup_el_getc(EditLine *el, wchar_t *wc);
+
 static char bkup_el_prompt_text[512] = "> ";
 static char *bkup_el_prompt(EditLine *el) { (void)el; return bkup_el_prompt_text; }
 void bkup_el_set_prompt(const char *p) {
@@ -19,6 +21,7 @@ EditLine *bkup_el_open(const char *prog, History *h,
   el_set(el, EL_HIST, history, h);
   el_set(el, EL_ADDFN, "bkup-complete", "complete a Lua name", complete);
   el_set(el, EL_BIND, "^I", "bkup-complete", NULL);
+  el_set(el, EL_GETCFN, bkup_el_getc);
   el_source(el, NULL);
   return el;
 }
@@ -45,11 +48,42 @@ int bkup_el_before_cursor(EditLine *el, char *buf, int size) {
 }
 
 #include <signal.h>
-/* At the prompt, Ctrl-C must interrupt the read (no SA_RESTART) so that the line is cleared. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <wchar.h>
+
+/* At the prompt, Ctrl-C must end el_gets so that the line is cleared. A flag alone races with
+ * libedit (the signal may land between two reads); the handler also writes to a pipe that the
+ * read function below polls beside the terminal (the self-pipe trick). */
 static volatile sig_atomic_t bkup_el_sigint_seen;
 static struct sigaction bkup_el_old_sigint;
-static void bkup_el_on_sigint(int s) { (void)s; bkup_el_sigint_seen = 1; }
+static int bkup_el_pipe[2] = {-1, -1};
+
+static void bkup_el_on_sigint(int s) {
+  (void)s;
+  bkup_el_sigint_seen = 1;
+  if (bkup_el_pipe[1] >= 0) {
+    int saved = errno;
+    char c = 1;
+    ssize_t ignored = write(bkup_el_pipe[1], &c, 1);
+    (void)ignored;
+    errno = saved;
+  }
+}
+
 void bkup_el_catch_sigint(void) {
+  if (bkup_el_pipe[0] < 0 && pipe(bkup_el_pipe) == 0) {
+    for (int i = 0; i < 2; i++) {
+      fcntl(bkup_el_pipe[i], F_SETFL, fcntl(bkup_el_pipe[i], F_GETFL) | O_NONBLOCK);
+      fcntl(bkup_el_pipe[i], F_SETFD, FD_CLOEXEC);
+    }
+  }
+  char drain[64];
+  while (bkup_el_pipe[0] >= 0 && read(bkup_el_pipe[0], drain, sizeof drain) > 0) {}
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_handler = bkup_el_on_sigint;
@@ -57,6 +91,38 @@ void bkup_el_catch_sigint(void) {
   bkup_el_sigint_seen = 0;
   sigaction(SIGINT, &sa, &bkup_el_old_sigint);
 }
+
 int bkup_el_take_sigint(void) { int s = bkup_el_sigint_seen; bkup_el_sigint_seen = 0; return s; }
 void bkup_el_release_sigint(void) { sigaction(SIGINT, &bkup_el_old_sigint, NULL); }
 
+/* libedit's read function: one character from the terminal, or -1 once Ctrl-C was pressed. */
+static int bkup_el_getc(EditLine *el, wchar_t *wc) {
+  (void)el;
+  char buf[MB_LEN_MAX];
+  size_t n = 0;
+  for (;;) {
+    if (bkup_el_sigint_seen) { errno = EINTR; return -1; }
+    struct pollfd fds[2] = {{0, POLLIN, 0}, {bkup_el_pipe[0], POLLIN, 0}};
+    int r = poll(fds, bkup_el_pipe[0] >= 0 ? 2 : 1, -1);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      return -1;
+    }
+    if (bkup_el_pipe[0] >= 0 && (fds[1].revents & POLLIN)) continue;  /* the flag is set */
+    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      ssize_t k = read(0, &buf[n], 1);
+      if (k == 0) return 0;
+      if (k < 0) {
+        if (errno == EINTR || errno == EAGAIN) continue;
+        return -1;
+      }
+      n++;
+      mbstate_t st;
+      memset(&st, 0, sizeof st);
+      size_t m = mbrtowc(wc, buf, n, &st);
+      if (m == (size_t)-2 && n < sizeof buf) continue;  /* an incomplete multibyte character */
+      if (m == (size_t)-1 || m == (size_t)-2) *wc = (wchar_t)(unsigned char)buf[0];
+      return 1;
+    }
+  }
+}

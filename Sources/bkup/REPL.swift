@@ -70,6 +70,7 @@ final class REPL {
     // MARK: reading
 
     private func openEditor() {
+        setlocale(LC_CTYPE, "")  // so that libedit edits UTF-8 text as characters
         REPL.current = self
         history = bkup_history_open(REPL.historySize)
         _ = bkup_history_load(history, historyPath)

@@ -17,7 +17,8 @@ class Session:
         self.pid, self.fd = pty.fork()
         if self.pid == 0:
             os.execve(BKUP, [BKUP], env)
-        self.raw = b""
+        self.raw = b""   # output not yet matched by expect()
+        self.log = b""   # everything since the last mark()
 
     def read(self, until=None, timeout=10.0):
         end = time.time() + timeout
@@ -33,17 +34,27 @@ class Session:
                 if not data:
                     return until is None
                 self.raw += data
+                self.log += data
         return until is None
 
     def send(self, text):
         os.write(self.fd, text.encode() if isinstance(text, str) else text)
 
     def expect(self, pattern, timeout=10.0):
-        if not self.read(pattern if isinstance(pattern, bytes) else pattern.encode(), timeout):
+        """Waits for pattern in output not matched before, and consumes up to it."""
+        pattern = pattern if isinstance(pattern, bytes) else pattern.encode()
+        if not self.read(pattern, timeout):
             raise AssertionError("did not see %r in %r" % (pattern, self.raw[-600:]))
+        self.raw = self.raw[re.search(pattern, self.raw).end():]
+
+    def settle(self):
+        """A person's pause after the prompt appears: libedit draws the prompt a moment before
+        it puts the terminal in raw mode, and keys typed inside that window reach the tty's
+        cooked-mode line discipline instead."""
+        time.sleep(0.4)
 
     def mark(self):
-        self.raw = b""
+        self.log = b""
 
     def wait_exit(self, timeout):
         """The exit status, or None if the process is still running after `timeout` seconds."""
@@ -121,7 +132,7 @@ def expression_printed():
         s.send("{name = 'x', list = {1, 2, 3}, n = 1.5}\r")
         s.expect(rb'"x"')
         s.expect(PROMPT)
-        plain = ANSI.sub(b"", s.raw)
+        plain = ANSI.sub(b"", s.log)
         if b'{list = {1, 2, 3}, n = 1.5, name = "x"}' not in plain:
             raise AssertionError("printed %r" % plain)
         s.send("_.name\r")
@@ -140,30 +151,36 @@ def ctrl_c_stops_a_loop():
     s = Session()
     try:
         s.expect(PROMPT)
+        s.settle()
         s.send("kept = 41\r")
         s.expect(PROMPT)
+        s.settle()
         s.mark()
         s.send("while true do end\r")
         time.sleep(0.5)
         s.send("\x03")
         s.expect(rb"interrupted!")
         s.expect(PROMPT)
+        s.settle()
         s.mark()
         s.send("kept + 1\r")
         s.expect(rb"42")
         s.expect(PROMPT)
+        s.settle()
         s.send("half typed line")
         s.expect(rb"typed line")
         s.mark()
         s.send("\x03")  # Ctrl-C at the prompt clears the line
         s.expect(PROMPT)
+        s.settle()
         s.send("'after'\r")
         s.expect(rb'"after"')
         s.expect(PROMPT)
+        s.settle()
         s.send("\x04")  # Ctrl-D leaves
         status = s.wait_exit(10)
         if status is None:
-            raise AssertionError("did not exit on Ctrl-D")
+            raise AssertionError("did not exit on Ctrl-D: %r" % s.log[-300:])
         if status != 0:
             raise AssertionError("exit status %d" % status)
     finally:
@@ -205,8 +222,8 @@ def no_color():
         s.send("{1, 'two'}\r")
         s.expect(rb"two")
         s.expect(PROMPT)
-        if re.search(rb"\x1b\[[0-9;]*m", s.raw):
-            raise AssertionError("colour escapes with NO_COLOR: %r" % s.raw)
+        if re.search(rb"\x1b\[[0-9;]*m", s.log):
+            raise AssertionError("colour escapes with NO_COLOR: %r" % s.log)
     finally:
         s.close()
     s = Session()
@@ -216,8 +233,8 @@ def no_color():
         s.send("'colour'\r")
         s.expect(rb"colour")
         s.expect(PROMPT)
-        if not re.search(rb"\x1b\[32m", s.raw):
-            raise AssertionError("no colour on a terminal: %r" % s.raw)
+        if not re.search(rb"\x1b\[32m", s.log):
+            raise AssertionError("no colour on a terminal: %r" % s.log)
     finally:
         s.close()
 

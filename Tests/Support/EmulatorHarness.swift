@@ -19,13 +19,15 @@ public final class EmulatorHarness: Sendable {
     }
 
     /// Starts an in-memory emulator (or one on `dataPath`).
-    public static func start(key: String = "test-key-\(UUID().uuidString)", dataPath: String? = nil, seed: Int = 0)
-        async throws -> EmulatorHarness
+    /// `speed` near 0 freezes the simulated clock, so that only the control API moves it.
+    public static func start(key: String = "test-key-\(UUID().uuidString)", dataPath: String? = nil, seed: Int = 0,
+                             speed: Double = 1) async throws -> EmulatorHarness
     {
         var config = EmulatorConfiguration(key: key)
         config.port = 0
         config.dataPath = dataPath
         config.seed = seed
+        config.speed = speed
         return EmulatorHarness(server: try await EmulatorServer.start(config))
     }
 
