@@ -217,11 +217,7 @@ final class BackupsBinding {
                 let request = try BackupsRequest.listArchives(try Self.queries(call, 1))
                 return try self.send(call, request) { s, v in s.pushList(v, key: "archives"); return 1 }
             },
-            "get": { [unowned self] call in
-                let id = try call.string(1)
-                if let fake = self.plan.record(id) { call.stack.pushRecord(fake); return .values(1) }
-                return try self.send(call, try BackupsRequest.getArchive(id)) { s, v in s.pushRecord(v); return 1 }
-            },
+            "get": { [unowned self] call in try self.get(call, BackupsRequest.getArchive) },
             "create": { [unowned self] call in try self.createArchive(call) },
             "delete": { [unowned self] call in try self.delete(call, noun: "archive", get: BackupsRequest.getArchive, delete: BackupsRequest.deleteArchive) },
         ])
@@ -233,11 +229,7 @@ final class BackupsBinding {
                 let request = try BackupsRequest.listRestorations(try Self.queries(call, 1))
                 return try self.send(call, request) { s, v in s.pushList(v, key: "restorations"); return 1 }
             },
-            "get": { [unowned self] call in
-                let id = try call.string(1)
-                if let fake = self.plan.record(id) { call.stack.pushRecord(fake); return .values(1) }
-                return try self.send(call, try BackupsRequest.getRestoration(id)) { s, v in s.pushRecord(v); return 1 }
-            },
+            "get": { [unowned self] call in try self.get(call, BackupsRequest.getRestoration) },
             "create": { [unowned self] call in try self.createRestoration(call) },
         ])
         s.setField(-2, "restorations")
@@ -301,6 +293,16 @@ final class BackupsBinding {
         }
         s.pop()
         state.registerModule("backups")
+    }
+
+    /// A get that also finds records which exist only in a dry run's plan.
+    func get(_ call: LuaCall, _ request: (String) throws(BackupsError) -> BackupsRequest) throws -> LuaReturn {
+        let id = try call.string(1)
+        if let planned = plan.record(id) {
+            call.stack.pushRecord(planned)
+            return .values(1)
+        }
+        return try send(call, try request(id)) { s, v in s.pushRecord(v); return 1 }
     }
 
     // MARK: mutations (sent, or planned in a dry run)

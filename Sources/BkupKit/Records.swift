@@ -28,27 +28,7 @@ enum Records {
 
 extension LuaStack {
     /// Pushes a JSON value as Lua data for a script: nulls in objects become nil.
-    func pushPlain(_ value: JSONValue) {
-        _ = lua_checkstack(L, 8)
-        switch value {
-        case .array(let items):
-            lua_createtable(L, Int32(clamping: items.count), 0)
-            for (i, item) in items.enumerated() {
-                pushPlain(item)
-                lua_rawseti(L, -2, lua_Integer(i + 1))
-            }
-            markArray(-1)
-        case .object(let fields):
-            lua_createtable(L, 0, Int32(clamping: fields.count))
-            for (key, item) in fields where !item.isNull {
-                pushString(key)
-                pushPlain(item)
-                lua_rawset(L, -3)
-            }
-        default:
-            push(value)
-        }
-    }
+    func pushPlain(_ value: JSONValue) { push(value, nullFieldsAsNil: true) }
 
     /// Pushes a record (an object with the alias metatable).
     func pushRecord(_ value: JSONValue) {

@@ -115,8 +115,9 @@ public struct LuaStack {
     }
 
     /// Pushes a JSON value. Arrays carry the array marker so that they round-trip; null is
-    /// `json.null`.
-    public func push(_ value: JSONValue) {
+    /// `json.null`, or, with `nullFieldsAsNil`, an absent field in objects (so that scripts can
+    /// write `if record.size then`).
+    public func push(_ value: JSONValue, nullFieldsAsNil: Bool = false) {
         _ = lua_checkstack(L, 8)
         switch value {
         case .null: pushNull()
@@ -127,15 +128,15 @@ public struct LuaStack {
         case .array(let items):
             lua_createtable(L, Int32(clamping: items.count), 0)
             for (i, item) in items.enumerated() {
-                push(item)
+                push(item, nullFieldsAsNil: nullFieldsAsNil)
                 lua_rawseti(L, -2, lua_Integer(i + 1))
             }
             markArray(-1)
         case .object(let fields):
             lua_createtable(L, 0, Int32(clamping: fields.count))
-            for (key, item) in fields {
+            for (key, item) in fields where !(nullFieldsAsNil && item.isNull) {
                 pushString(key)
-                push(item)
+                push(item, nullFieldsAsNil: nullFieldsAsNil)
                 lua_rawset(L, -3)
             }
         }

@@ -163,13 +163,18 @@ final class REPL {
 
     // MARK: evaluating
 
+    /// Pushes a function of the Lua half of the REPL (stdlib/repl.lua).
+    private func pushREPLFunction(_ name: String) {
+        host.lua.pushGlobal("_REPL")
+        host.lua.rawField(-1, name)
+        bkup_remove(host.lua.L, -2)
+    }
+
     private func evaluate(_ text: String) {
         let lua = host.lua
         let top = lua.stack.top
         defer { lua.stack.setTop(top) }
-        lua.pushGlobal("_REPL")
-        lua.rawField(-1, "eval")
-        bkup_remove(lua.L, -2)
+        pushREPLFunction("eval")
         do {
             do {
                 try lua.load("return " + text, chunkName: "=stdin")
@@ -234,9 +239,7 @@ final class REPL {
         let lua = host.lua
         let top = lua.stack.top
         defer { lua.stack.setTop(top) }
-        lua.pushGlobal("_REPL")
-        lua.rawField(-1, "complete")
-        bkup_remove(lua.L, -2)
+        pushREPLFunction("complete")
         lua.stack.push(.string(word))
         do {
             try lua.pcall(nargs: 1, nresults: 1)
