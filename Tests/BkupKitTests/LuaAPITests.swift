@@ -72,6 +72,11 @@ final class LuaAPITests: XCTestCase {
               assert(not seen[p.id]); seen[p.id] = true; count = count + 1
             end
             local page = backups.policies.list{Query.limit(5)}
+            local p1 = backups.policies.get("p1")
+            local encoded = json.decode(json.encode(p1))
+            assert(p1.id == "p1" and p1.createdAt == p1["$createdAt"], "read aliases")
+            assert(encoded["$id"] == "p1" and encoded.id == nil and encoded.createdAt == nil, "wire names only")
+            assert(rawget(p1, "resourceId") == nil, "null fields are nil")
             local dbs = 0
             for d in backups.resources.databases.each() do dbs = dbs + 1 end
             return count, page.total, #page.policies, dbs

@@ -165,7 +165,14 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(r.status, 1)
         XCTAssertTrue(r.stdout.hasPrefix("nil\thttp://127.0.0.1:9/v1"), r.stdout)
         XCTAssertTrue(r.stderr.contains("network_error"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("bkup: GET /backups/policies network_error attempt=1 "), "--verbose logs each request: \(r.stderr)")
         XCTAssertFalse((r.stdout + r.stderr).contains("SUPERSECRET"))
+    }
+
+    func testNoProgressBarWhenStderrIsNotATerminal() throws {
+        let r = try runTool(["-e", "local r = task.map({1, 2, 3}, function(x) task.sleep(0.01) return x end) print(#r)"])
+        XCTAssertEqual(r.stdout, "3\n")
+        XCTAssertEqual(r.stderr, "", "no progress bar on a pipe")
     }
 
     func testEmbeddingExampleRuns() throws {

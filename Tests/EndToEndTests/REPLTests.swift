@@ -22,7 +22,7 @@ final class REPLTests: XCTestCase {
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         let lines = text.split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.filter { $0.hasPrefix("ok ") }.count, 7, text)
+        XCTAssertEqual(lines.filter { $0.hasPrefix("ok ") }.count, 8, text)
         for line in lines where line.hasPrefix("FAIL") { XCTFail(line) }
     }
 

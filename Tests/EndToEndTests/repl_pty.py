@@ -251,7 +251,22 @@ def help_works():
         s.close()
 
 
-for name, fn in [("multi_line_function", multi_line_function), ("tab_completion", tab_completion),
+def progress_bar():
+    s = Session()
+    try:
+        s.expect(PROMPT)
+        s.settle()
+        s.mark()
+        s.send("#task.map({1, 2, 3, 4}, function(x) task.sleep(0.05) return x end, {concurrency = 2})\r")
+        s.expect(rb"4/4")
+        s.expect(PROMPT)
+        if b"[####" not in s.log:
+            raise AssertionError("no progress bar on a terminal: %r" % s.log)
+    finally:
+        s.close()
+
+
+for name, fn in [("progress_bar", progress_bar), ("multi_line_function", multi_line_function), ("tab_completion", tab_completion),
                  ("expression_printed", expression_printed), ("ctrl_c_stops_a_loop", ctrl_c_stops_a_loop),
                  ("history_kept", history_kept), ("no_color", no_color), ("help", help_works)]:
     scenario(name, fn)

@@ -28,19 +28,31 @@ local function makeEach(list, key)
       end
     end
     local buffer, i, cursor, finished = {}, 0, nil, false
+    -- A walk longer than one page shows progress (on a terminal only; see task.map).
+    local total, seen, progress = nil, 0, task._progress
     return function()
       i = i + 1
       if i > #buffer then
-        if finished then return nil end
+        if finished then
+          if total and total > pageSize then progress(seen, math.max(seen, total), 0, true) end
+          return nil
+        end
         local page = { table.unpack(base) }
         page[#page + 1] = Query.limit(pageSize)
         if cursor then page[#page + 1] = Query.cursorAfter(cursor) end
-        buffer = list(page)[key]
+        local answer = list(page)
+        buffer = answer[key]
+        total = total or answer.total
         i = 1
         if #buffer < pageSize then finished = true end
-        if #buffer == 0 then return nil end
+        if #buffer == 0 then
+          if total and total > pageSize then progress(seen, math.max(seen, total), 0, true) end
+          return nil
+        end
         cursor = buffer[#buffer]["$id"]
       end
+      seen = seen + 1
+      if total and total > pageSize then progress(seen, math.max(seen, total), 0, false) end
       return buffer[i]
     end
   end
