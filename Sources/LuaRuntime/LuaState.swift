@@ -195,12 +195,6 @@ public final class LuaState {
         bkup_pop(L, 1)
     }
 
-    /// Removes a global (and its package.loaded entry).
-    public func removeGlobal(_ name: String) {
-        lua_pushnil(L)
-        setGlobalFromTop(name)
-    }
-
     // MARK: loading and calling
 
     /// Compiles `source` (text only: precompiled chunks are refused) and pushes the function.
