@@ -1,6 +1,17 @@
 #!/usr/bin/env bash
-# Installs what is missing and runs the whole test suite.
+# Installs what is missing and runs the whole test suite (XCTest; there are no Swift Testing
+# tests, so that empty pass is skipped). Ends with one summary line.
 set -euo pipefail
 cd "$(dirname "$0")"
 tools/install-deps.sh
-exec swift test "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+swift test --disable-swift-testing "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+summary=$(grep -E "Executed [0-9]+ tests?, with [0-9]+ failures?" "$log" | tail -n 1 || true)
+if [[ $summary =~ Executed\ ([0-9]+)\ tests?,\ with\ ([0-9]+)\ failure ]]; then
+  echo "tests: $((BASH_REMATCH[1] - BASH_REMATCH[2])) passed, ${BASH_REMATCH[2]} failed"
+fi
+exit "$status"
