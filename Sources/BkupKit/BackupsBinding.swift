@@ -197,10 +197,7 @@ final class BackupsBinding {
 
         // policies
         s.pushModuleTable([
-            "list": { [unowned self] call in
-                let request = try BackupsRequest.listPolicies(try Self.queries(call, 1))
-                return try self.send(call, request) { s, v in s.pushList(v, key: "policies"); return 1 }
-            },
+            "list": { [unowned self] call in try self.list(call, BackupsRequest.listPolicies, key: "policies") },
             "get": { [unowned self] call in
                 let request = try BackupsRequest.getPolicy(try call.string(1))
                 return try self.send(call, request) { s, v in s.pushRecord(v); return 1 }
@@ -213,10 +210,7 @@ final class BackupsBinding {
 
         // archives
         s.pushModuleTable([
-            "list": { [unowned self] call in
-                let request = try BackupsRequest.listArchives(try Self.queries(call, 1))
-                return try self.send(call, request) { s, v in s.pushList(v, key: "archives"); return 1 }
-            },
+            "list": { [unowned self] call in try self.list(call, BackupsRequest.listArchives, key: "archives") },
             "get": { [unowned self] call in try self.get(call, BackupsRequest.getArchive) },
             "create": { [unowned self] call in try self.createArchive(call) },
             "delete": { [unowned self] call in try self.delete(call, noun: "archive", get: BackupsRequest.getArchive, delete: BackupsRequest.deleteArchive) },
@@ -225,10 +219,7 @@ final class BackupsBinding {
 
         // restorations
         s.pushModuleTable([
-            "list": { [unowned self] call in
-                let request = try BackupsRequest.listRestorations(try Self.queries(call, 1))
-                return try self.send(call, request) { s, v in s.pushList(v, key: "restorations"); return 1 }
-            },
+            "list": { [unowned self] call in try self.list(call, BackupsRequest.listRestorations, key: "restorations") },
             "get": { [unowned self] call in try self.get(call, BackupsRequest.getRestoration) },
             "create": { [unowned self] call in try self.createRestoration(call) },
         ])
@@ -239,8 +230,7 @@ final class BackupsBinding {
         for kind in BackupsRequest.ResourceKind.allCases {
             s.pushModuleTable([
                 "list": { [unowned self] call in
-                    let request = try BackupsRequest.listResources(kind, try Self.queries(call, 1))
-                    return try self.send(call, request) { s, v in s.pushList(v, key: kind.rawValue); return 1 }
+                    try self.list(call, { q throws(BackupsError) in try BackupsRequest.listResources(kind, q) }, key: kind.rawValue)
                 }
             ])
             s.setField(-2, kind.rawValue)
@@ -293,6 +283,11 @@ final class BackupsBinding {
         }
         s.pop()
         state.registerModule("backups")
+    }
+
+    /// One page of a list: `{total=n, <key>={records...}}`.
+    func list(_ call: LuaCall, _ request: ([String]) throws(BackupsError) -> BackupsRequest, key: String) throws -> LuaReturn {
+        try send(call, try request(try Self.queries(call, 1))) { s, v in s.pushList(v, key: key); return 1 }
     }
 
     /// A get that also finds records which exist only in a dry run's plan.

@@ -124,23 +124,8 @@ public final class BkupHost {
 
     /// Each stdlib module is compiled on its first `require`, not at start-up.
     private func loadStdlib() throws {
-        try lua.load(
-            """
-            local preload, load = package.preload, load
-            return function(name, chunkName, source)
-              preload[name] = function(...)
-                return assert(load(source, chunkName, "t"))(...)
-              end
-            end
-            """, chunkName: "=[stdlib]")
-        try lua.pcall(nargs: 0, nresults: 1)
-        let register = lua.popRef()
         for module in EmbeddedStdlib.modules where !module.name.hasSuffix("._prelude") {
-            register.push()
-            lua.stack.pushString(module.name)
-            lua.stack.pushString("@" + module.path)
-            lua.stack.pushString(module.source)
-            try lua.pcall(nargs: 3, nresults: 0)
+            try lua.preload(module.name, source: module.source, chunkName: module.path)
         }
     }
 

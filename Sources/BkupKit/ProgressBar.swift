@@ -18,7 +18,7 @@ final class ProgressBar {
     func update(done: Int, total: Int, failures: Int, finished: Bool) {
         guard enabled, total > 0 else { return }
         let now = ContinuousClock.now
-        if start == nil || done <= 1 && !finished && lastDraw == nil { start = start ?? now }
+        if start == nil { start = now }
         if !finished, let last = lastDraw, now - last < .milliseconds(100) { return }
         lastDraw = now
         let elapsed = max(0.001, Double((now - start!).components.attoseconds) / 1e18 + Double((now - start!).components.seconds))

@@ -308,8 +308,7 @@ void *bkup_take_object(lua_State *L, int idx) {
   return object;
 }
 
-void bkup_new_object_metatable(lua_State *L, const char *tname, int withClose) {
-  (void)withClose;
+void bkup_new_object_metatable(lua_State *L, const char *tname) {
   luaL_newmetatable(L, tname);  // sets __name
   lua_pushcfunction(L, bkup_object_gc);
   lua_setfield(L, -2, "__gc");

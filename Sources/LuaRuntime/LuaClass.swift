@@ -22,7 +22,7 @@ extension LuaState {
     /// Registers (or replaces) the metatable for a class of Swift objects.
     public func register<T: AnyObject>(_ cls: LuaClass<T>) {
         let name = cls.name
-        bkup_new_object_metatable(L, name, 0)
+        bkup_new_object_metatable(L, name)
         lua_pushboolean(L, 1)
         setField(-2, "bkup.object")
 

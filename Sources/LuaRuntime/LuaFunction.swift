@@ -170,11 +170,8 @@ public struct LuaCall {
     /// The Swift object in a userdata of class `className` at i.
     public func object<T: AnyObject>(_ i: Int32, as type: T.Type, className: String) throws -> T {
         guard let raw = bkup_test_object(L, i, className) else {
-            if bkup_test_object(L, i, className) == nil, lua_type(L, i) == LUA_TUSERDATA,
-                luaL_testudata(L, i, className) != nil
-            {
-                throw LuaArgumentError(index: i, "\(className) is closed")
-            }
+            // The right type but no object: it was closed (`<close>`) already.
+            if luaL_testudata(L, i, className) != nil { throw LuaArgumentError(index: i, "\(className) is closed") }
             throw typeError(i, className)
         }
         return Unmanaged<AnyObject>.fromOpaque(raw).takeUnretainedValue() as! T

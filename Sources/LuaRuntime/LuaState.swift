@@ -15,10 +15,9 @@ public final class LuaState {
     public let L: OpaquePointer
     public private(set) var isClosed = false
     private let pendingUnrefs = Mutex<[Int32]>([])
-    /// Strong references kept alive as long as the state (boxes of registered classes).
-    var classes: [String: AnyObject] = [:]
     /// Output sink for `print`; nil means standard output.
     public var printHandler: ((String) -> Void)?
+    private var lazyPreloader: LuaRef?
     /// Per-host extension storage for higher layers (a scheduler, bindings...).
     public var extensions: [ObjectIdentifier: AnyObject] = [:]
 
@@ -174,25 +173,28 @@ public final class LuaState {
         if global { setGlobalFromTop(name) } else { bkup_pop(L, 1) }
     }
 
-    /// `package.preload[name] = loader of source`, so that `require(name)` finds source that
-    /// is built into the binary. The chunk name makes tracebacks point at `chunkName`.
+    /// Makes `require(name)` find `source`, which is built into the binary: the source is
+    /// compiled (text only) on the first `require`, not now, and its chunk name makes tracebacks
+    /// point at `chunkName`.
     public func preload(_ name: String, source: String, chunkName: String) throws {
-        try load(source, chunkName: "@" + chunkName)
-        bkup_push_preload(L)
-        bkup_insert(L, -2)
-        setField(-2, name)
-        bkup_pop(L, 1)
-    }
-
-    /// Adds `path` to the front of `package.path`.
-    public func prependPackagePath(_ path: String) {
-        bkup_push_package(L)
-        rawField(-1, "path")
-        let current = bkup_tostring(L, -1).map { String(cString: $0) } ?? ""
-        bkup_pop(L, 1)
-        lua_pushstring(L, path + ";" + current)
-        setField(-2, "path")
-        bkup_pop(L, 1)
+        if lazyPreloader == nil {
+            try load(
+                """
+                local preload, load = package.preload, load
+                return function(name, chunkName, source)
+                  preload[name] = function(...)
+                    return assert(load(source, chunkName, "t"))(...)
+                  end
+                end
+                """, chunkName: "=[preload]")
+            try pcall(nargs: 0, nresults: 1)
+            lazyPreloader = popRef()
+        }
+        lazyPreloader!.push()
+        stack.pushString(name)
+        stack.pushString("@" + chunkName)
+        stack.pushString(source)
+        try pcall(nargs: 3, nresults: 0)
     }
 
     // MARK: loading and calling

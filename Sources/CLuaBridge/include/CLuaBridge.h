@@ -63,9 +63,9 @@ void bkup_push_object(lua_State *L, void *object, const char *tname);
 void *bkup_test_object(lua_State *L, int idx, const char *tname);
 // Drops the object early (for __close); returns the object that was held (caller releases).
 void *bkup_take_object(lua_State *L, int idx);
-// Registers a metatable for Swift objects: __name, __gc (releases once), __close (when asked);
-// leaves it on the stack so Swift can add __index, __tostring ... with raw sets.
-void bkup_new_object_metatable(lua_State *L, const char *tname, int withClose);
+// Registers a metatable for Swift objects: __name and __gc (releases once); leaves it on the
+// stack so Swift can add __index, __tostring, __close ... with raw sets.
+void bkup_new_object_metatable(lua_State *L, const char *tname);
 
 // Interrupts: safe to call from another thread or a signal handler.
 void bkup_interrupt(lua_State *L, const char *reason);
@@ -104,11 +104,6 @@ static inline int bkup_gc_collect(lua_State *L) { return lua_gc(L, LUA_GCCOLLECT
 static inline int bkup_gc_count_kb(lua_State *L) { return lua_gc(L, LUA_GCCOUNT); }
 static inline void bkup_push_loaded(lua_State *L) { luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE); }
 static inline void bkup_push_preload(lua_State *L) { luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE); }
-static inline void bkup_push_package(lua_State *L) {
-  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
-  lua_getfield(L, -1, "package");
-  lua_remove(L, -2);
-}
 
 // SIGINT interrupts the state's running script (once: a second Ctrl-C kills, as in lua.c).
 void bkup_install_sigint(lua_State *L);
