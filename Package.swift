@@ -77,8 +77,8 @@ let package = Package(
             path: "Tests/Support"),
         .testTarget(name: "BackupsClientTests", dependencies: ["BackupsClient", "BackupsEmulator", "BkupTestSupport"]),
         .testTarget(name: "BackupsEmulatorTests", dependencies: ["BackupsEmulator", "BackupsClient", "BkupTestSupport"]),
-        .testTarget(name: "BkupKitTests", dependencies: ["BkupKit", "BackupsEmulator", "LuaRuntime", "BkupTestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["bkup", "BkupEmbedExample", "BkupTestSupport"], exclude: ["repl_pty.py"]),
+        .testTarget(name: "BkupKitTests", dependencies: ["BkupKit", "BackupsEmulator", "BackupsModels", "LuaRuntime", "BkupTestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["bkup", "BkupEmbedExample", "BkupJSON", "BkupTestSupport"], exclude: ["repl_pty.py"]),
     ],
     swiftLanguageModes: [.v6]
 )

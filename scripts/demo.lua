@@ -1,51 +1,52 @@
--- demo.lua — the sample job: give every database a nightly policy with 30-day retention, run a
--- backup round of all of them concurrently, wait for the archives, and print a report.
--- Runs on the embedded emulator (no --endpoint): it seeds five databases there if it has none.
+-- demo.lua: the main job, end to end on the embedded emulator. It seeds example resources
+-- (the first time), gives every database a nightly policy (backups.rotate), runs a backup round
+-- of all of them at once and waits for the archives (backups.archives.waitAll), lets one night
+-- pass on the emulator's clock so the schedules fire, and audits the result (backups.audit).
 --
 --   bkup scripts/demo.lua            # or with --dry-run to see the plan only
+--
+-- Exit status: 0 when the audit finds nothing, 1 otherwise.
+local report = require("backups.report")
 local cfg = backups.config
 if not cfg.emulator then
-  error("demo.lua seeds example data: run it on the embedded emulator (without --endpoint)", 0)
+  error("demo.lua seeds example data and moves the clock: run it on the embedded emulator (without --endpoint)", 0)
 end
 if backups.resources.databases.list().total == 0 then
-  backups.emulator.seed{databases = 5}
+  backups.emulator.seed{ databases = 5 }
 end
+print(string.format("== %s (project %s), clock %s", cfg.endpoint, cfg.project, backups.now()))
 
+print("\n== 1. every database gets a nightly policy with 30-day retention")
+local rotation = backups.rotate("databases", {
+  schedule = "0 2 * * *", retention = 30, id = "nightly-{resourceId}", name = "Nightly {resourceName}",
+})
+for _, line in ipairs(rotation:lines()) do print(line) end
+print(rotation)
+print("schedule: " .. cron.describe("0 2 * * *") .. ", next run " .. cron.next("0 2 * * *", 1, backups.now())[1])
+
+print("\n== 2. a backup round: every database at once")
 local dbs = {}
 for db in backups.resources.databases.each() do dbs[#dbs + 1] = db end
-print(string.format("%d databases on %s (project %s)", #dbs, cfg.endpoint, cfg.project))
-
--- 1. Every database gets a nightly policy (created if missing, converged if drifted).
-local policies, failures = task.map(dbs, function(db)
-  local id = "nightly-" .. db.id
-  local ok, existing = pcall(backups.policies.get, id)
-  if not ok then
-    if existing.code ~= 404 then error(existing) end
-    return backups.policies.create{id = id, name = "Nightly " .. db.name, services = {"databases"},
-                                   resourceId = db.id, retention = 30, schedule = "0 2 * * *"}
-  end
-  if existing.retention ~= 30 or existing.schedule ~= "0 2 * * *" or not existing.enabled then
-    return backups.policies.update(id, {retention = 30, schedule = "0 2 * * *", enabled = true})
-  end
-  return existing
+local started = task.map(dbs, function(db)
+  return backups.archives.create{ services = { "databases" }, resourceId = db["$id"] }
 end)
+local archives = backups.archives.waitAll(started, { timeout = 120, interval = 0.5 })
+report.print(archives)
 
--- 2. A backup round: one archive per database, all in flight at once, then wait for each.
-local archives = task.map(dbs, function(db)
-  local a = backups.archives.create{services = {"databases"}, resourceId = db.id}
-  return backups.archives.wait(a.id, {timeout = 120, interval = 0.5})
-end)
-
--- 3. The report.
-print(string.format("%-10s %-20s %-10s %-10s %8s", "database", "policy", "schedule", "archive", "size"))
-local total = 0
-for i, db in ipairs(dbs) do
-  local p, a = policies[i], archives[i]
-  local size = a and a.size or 0
-  total = total + size
-  print(string.format("%-10s %-20s %-10s %-10s %7.1fM", db.id, p and p.id or "FAILED", p and p.schedule or "-",
-                      a and a.status or "FAILED", size / 1048576))
+print("\n== 3. one night passes on the emulator's clock; the nightly schedules fire")
+if not cfg.dryRun then
+  local before = backups.now()
+  backups.emulator.advance(86400)
+  print(string.format("clock %s → %s", before, backups.now()))
+  local nightly = {}
+  for a in backups.archives.each({ Query.isNotNull("policyId"), Query.greaterThan("$createdAt", before) }) do
+    nightly[#nightly + 1] = a
+  end
+  print(report.summary(nightly))
 end
-local failed = 0
-for _ in pairs(failures) do failed = failed + 1 end
-print(string.format("%d policies ensured, %d archives, %.1f MiB in all, %d failures", #dbs - failed, #archives, total / 1048576, failed))
+
+print("\n== 4. audit")
+local audit = backups.audit{ kinds = { "databases" } }
+for _, line in ipairs(audit:lines()) do print(line) end
+print(audit)
+if not audit.ok then os.exit(1) end

@@ -117,4 +117,23 @@ function M.parse(argv, spec)
   return opts
 end
 
+--- For a script's own use: prints "name: message" to stderr and exits with status 2 (bad
+--- usage), as a command-line tool does. Where os.exit is absent (a sandbox), raises instead.
+function M.fail(spec, message)
+  local name = (spec and spec.name) or "script"
+  if os.exit and io and io.stderr then
+    io.stderr:write(string.format("%s: %s\n", name, message))
+    os.exit(2)
+  end
+  error(name .. ": " .. message, 0)
+end
+
+--- args.parse for scripts run from the command line: a bad flag is a usage error (message,
+--- exit status 2, no traceback) rather than a Lua error.
+function M.cli(argv, spec)
+  local ok, opts = pcall(M.parse, argv, spec)
+  if not ok then M.fail(spec, tostring(opts)) end
+  return opts
+end
+
 return M

@@ -145,4 +145,117 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
         }
         return out
     }
+
+    /// The last time strictly before `date` that matches, or nil if none within 8 years.
+    public func previous(before date: Date) -> Date? {
+        let end = Int64((date.timeIntervalSince1970 / 60).rounded(.up)) - 1  // last whole minute before
+        var dayNumber = Int(end >= 0 ? end / 1440 : (end - 1439) / 1440)
+        var lastMinute = Int(end - Int64(dayNumber) * 1440)
+        let sortedHours = hours.sorted(by: >)
+        let sortedMinutes = minutes.sorted(by: >)
+        for _ in 0..<(366 * 8) {
+            let (y, m, d) = WireDate.civilFromDays(dayNumber)
+            if matchesDay(year: y, month: m, day: d) {
+                for h in sortedHours where h <= lastMinute / 60 {
+                    for mi in sortedMinutes where h * 60 + mi <= lastMinute {
+                        return Date(timeIntervalSince1970: Double(dayNumber * 86400 + h * 3600 + mi * 60))
+                    }
+                }
+            }
+            dayNumber -= 1
+            lastMinute = 1439
+        }
+        return nil
+    }
+
+    /// The last `count` run times before `date`, newest first.
+    public func previous(_ count: Int, before date: Date) -> [Date] {
+        var out: [Date] = []
+        var t = date
+        while out.count < count, let p = previous(before: t) {
+            out.append(p)
+            t = p
+        }
+        return out
+    }
+
+    /// The schedule in words, for people reading a plan or an audit: "at 02:00 every day (UTC)".
+    public var summary: String {
+        let time = timeOfDayPhrase
+        var parts: [String] = [time]
+        if let days = dayPhrase, !(days == "every day" && time.hasPrefix("every")) { parts.append(days) }
+        if months.count < 12 {
+            parts.append("in " + Self.list(months.sorted().map { Self.monthFullNames[$0 - 1] }))
+        }
+        return parts.joined(separator: " ") + " (UTC)"
+    }
+
+    static let monthFullNames = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+                                 "October", "November", "December"]
+    static let dayFullNames = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+
+    /// "a, b and c"
+    static func list(_ items: [String]) -> String {
+        guard items.count > 1 else { return items.first ?? "" }
+        return items.dropLast().joined(separator: ", ") + " and " + items.last!
+    }
+
+    /// A set that is one arithmetic run from the bottom of its range: `*/n` (n > 1), or nil.
+    static func step(_ values: Set<Int>, in range: ClosedRange<Int>) -> Int? {
+        let sorted = values.sorted()
+        guard sorted.count > 1, sorted.first == range.lowerBound else { return nil }
+        let step = sorted[1] - sorted[0]
+        guard step > 1 else { return nil }
+        for (a, b) in zip(sorted, sorted.dropFirst()) where b - a != step { return nil }
+        return sorted.last! + step > range.upperBound ? step : nil
+    }
+
+    /// Ranges of consecutive values: [1,2,3,5] -> "1-3, 5" style pieces.
+    static func runs(_ values: [Int], _ name: (Int) -> String) -> [String] {
+        var pieces: [String] = []
+        var i = 0
+        while i < values.count {
+            var j = i
+            while j + 1 < values.count && values[j + 1] == values[j] + 1 { j += 1 }
+            pieces.append(j - i >= 2 ? "\(name(values[i])) through \(name(values[j]))" : name(values[i]))
+            if j - i == 1 { pieces.append(name(values[j])) }
+            i = j + 1
+        }
+        return pieces
+    }
+
+    static func ordinal(_ n: Int) -> String {
+        let suffix = (11...13).contains(n % 100) ? "th" : [1: "st", 2: "nd", 3: "rd"][n % 10] ?? "th"
+        return "\(n)\(suffix)"
+    }
+
+    private var timeOfDayPhrase: String {
+        let allMinutes = minutes.count == 60, allHours = hours.count == 24
+        if allMinutes && allHours { return "every minute" }
+        if allHours {
+            if let n = Self.step(minutes, in: 0...59) { return "every \(n) minutes" }
+            return "at minute " + Self.list(minutes.sorted().map(String.init)) + " of every hour"
+        }
+        if minutes.count * hours.count <= 6 {
+            var times: [String] = []
+            for h in hours.sorted() { for m in minutes.sorted() { times.append(String(format: "%02d:%02d", h, m)) } }
+            return "at " + Self.list(times)
+        }
+        let minutePart = allMinutes ? "every minute"
+            : Self.step(minutes, in: 0...59).map { "every \($0) minutes" } ?? "at minute " + Self.list(minutes.sorted().map(String.init))
+        let hourPart = Self.step(hours, in: 0...23).map { "during every \(Self.ordinal($0)) hour" }
+            ?? "past hour " + Self.list(Self.runs(hours.sorted()) { String(format: "%02d", $0) })
+        return minutePart + " " + hourPart
+    }
+
+    private var dayPhrase: String? {
+        let dom = domRestricted ? "on day " + Self.list(Self.runs(daysOfMonth.sorted(), String.init)) + " of the month" : nil
+        let dow = dowRestricted ? "on " + Self.list(Self.runs(daysOfWeek.sorted()) { Self.dayFullNames[$0] }) : nil
+        switch (dom, dow) {
+        case (nil, nil): return "every day"
+        case (let d?, nil): return d
+        case (nil, let w?): return w
+        case (let d?, let w?): return d + " or " + w
+        }
+    }
 }

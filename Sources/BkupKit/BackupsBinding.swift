@@ -198,10 +198,7 @@ final class BackupsBinding {
         // policies
         s.pushModuleTable([
             "list": { [unowned self] call in try self.list(call, BackupsRequest.listPolicies, key: "policies") },
-            "get": { [unowned self] call in
-                let request = try BackupsRequest.getPolicy(try call.string(1))
-                return try self.send(call, request) { s, v in s.pushRecord(v); return 1 }
-            },
+            "get": { [unowned self] call in try self.get(call, BackupsRequest.getPolicy) },
             "create": { [unowned self] call in try self.createPolicy(call) },
             "update": { [unowned self] call in try self.updatePolicy(call) },
             "delete": { [unowned self] call in try self.delete(call, noun: "policy", get: BackupsRequest.getPolicy, delete: BackupsRequest.deletePolicy) },
@@ -327,6 +324,12 @@ final class BackupsBinding {
                                                    schedule: try f.string("schedule"), enabled: try f.bool("enabled"))
         let request = try BackupsRequest.updatePolicy(id, changes)
         if configuration.dryRun {
+            if let planned = plan.record(id) {
+                let (line, updated) = plan.update(policy: planned, changes)
+                notice(line)
+                call.stack.pushRecord(updated)
+                return .values(1)
+            }
             // Reads still happen: the plan shows the real before and after.
             return try send(call, try BackupsRequest.getPolicy(id)) { [unowned self] s, current in
                 let (line, updated) = self.plan.update(policy: current, changes)

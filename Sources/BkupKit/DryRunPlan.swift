@@ -68,6 +68,7 @@ struct DryRunPlan {
         if changes.isEmpty { return ("= policy \(id): no change", current) }
         updates += 1
         o["$updatedAt"] = .string(Self.now)
+        if planned[id] != nil { planned[id] = .object(o) }
         return ("~ policy \(id): " + changes.joined(separator: ", "), .object(o))
     }
 

@@ -27,10 +27,23 @@ public final class BkupHost {
     let backups: BackupsBinding
     let progress: ProgressBar
 
+    /// Limits for each run (from the configuration; may be changed between runs).
+    public var limits: RunLimits {
+        didSet {
+            lua.memoryLimit = limits.maxMemory
+            scheduler.maxTasks = limits.maxTasks
+        }
+    }
+
+    /// Why the last run stopped early (a limit, an interrupt, os.exit), or nil.
+    public private(set) var lastStop: StopReason?
+
     public init(configuration: HostConfiguration = HostConfiguration()) throws {
         self.configuration = configuration
-        lua = try LuaState(memoryLimit: configuration.memoryLimit)
+        lua = try LuaState(memoryLimit: configuration.limits.maxMemory)
         scheduler = LuaScheduler.of(lua)
+        limits = configuration.limits
+        scheduler.maxTasks = limits.maxTasks
         progress = ProgressBar(enabled: configuration.progress ?? ProgressBar.stderrIsTerminal)
         var forward: (String) -> Void = { _ in }
         backups = BackupsBinding(configuration: configuration, scheduler: scheduler, notice: { forward($0) })
@@ -40,10 +53,13 @@ public final class BkupHost {
             progress.update(done: done, total: total, failures: failures, finished: finished)
         }
         QueryModule.open(lua)
+        CronModule.open(lua)
         try backups.open(lua)
         try installTextOnlySearcher()
         try loadStdlib()
         try runPrelude()
+        try lua.installCleanExit()
+        if configuration.sandbox { try applySandbox() }
         forward = { [unowned self] line in self.notice(line) }
         scheduler.onUnobservedFailure = { [weak self] error in
             self?.notice("bkup: a spawned task failed and nobody waited for it: \(error.message)")
@@ -110,8 +126,45 @@ public final class BkupHost {
     @discardableResult
     public func runPrepared(nargs: Int32) throws -> [JSONValue] {
         lua.clearInterrupt()
-        let main = try scheduler.runMain(nargs: nargs)
+        lastStop = nil
+        lua.startRun(limits: limits)
+        defer { endRun() }
+        let main: LuaScheduler.Task
+        do {
+            main = try scheduler.runMain(nargs: nargs)
+        } catch let error as LuaError {
+            throw stopError(traceback: error.traceback, kind: error.kind) ?? error
+        }
+        // A stop that only a spawned task met still ends the run with its error.
+        if let error = stopError(traceback: "") { throw error }
         return (try? scheduler.results(of: main)) ?? []
+    }
+
+    /// The error a stopped run ends with: LuaExit for os.exit, a `.limit` or `.interrupted`
+    /// LuaError carrying the stop's own message (not whatever a pcall made of it).
+    private func stopError(traceback: String, kind: LuaError.Kind? = nil) -> (any Error)? {
+        guard let stop = lua.stopReason else {
+            // An allocation over the cap that Lua raised before any hook could run.
+            if kind == .memory && limits.maxMemory > 0 {
+                lastStop = .memory
+                return LuaError(kind: .limit, message: LuaState.memoryLimitMessage(limits.maxMemory), traceback: traceback)
+            }
+            return nil
+        }
+        lastStop = stop
+        switch stop {
+        case .exit(let code): return LuaExit(code: code)
+        case .interrupted: return LuaError(kind: .interrupted, message: lua.stopMessage, traceback: traceback)
+        default: return LuaError(kind: .limit, message: lua.stopMessage, traceback: traceback)
+        }
+    }
+
+    /// Leaves the state ready for the next run: limits off, and after a memory stop the
+    /// garbage of the stopped run collected.
+    private func endRun() {
+        let stopped = lua.stopReason != nil
+        lua.clearInterrupt()
+        if stopped { lua.collectGarbage() }
     }
 
     /// `require(name)`, and sets the global `global` (default: name) to the result, as `lua -l`.
@@ -135,6 +188,33 @@ public final class BkupHost {
         try lua.load(prelude.source, chunkName: "@" + prelude.path)
         lua.pushGlobal("backups")
         try lua.pcall(nargs: 1, nresults: 0)
+    }
+
+    /// Removes everything that reaches outside the host: files, processes, the environment,
+    /// native code, bytecode and the debug library.
+    private func applySandbox() throws {
+        try lua.load(
+            """
+            io = nil
+            debug = nil
+            dofile, loadfile = nil, nil
+            package.loaded.io, package.loaded.debug = nil, nil
+            for _, name in ipairs({ "execute", "remove", "rename", "exit", "getenv", "tmpname", "setlocale" }) do
+              os[name] = nil
+            end
+            package.loadlib = nil
+            package.cpath = ""
+            package.path = ""
+            for i = #package.searchers, 2, -1 do package.searchers[i] = nil end
+            local rawload = load
+            load = function(chunk, chunkname, mode, env)
+              if mode ~= nil and mode ~= "t" then
+                error("load: only text chunks are allowed in the sandbox (mode '" .. tostring(mode) .. "')", 2)
+              end
+              return rawload(chunk, chunkname, "t", env)
+            end
+            """, chunkName: "=[sandbox]")
+        try lua.pcall(nargs: 0, nresults: 0)
     }
 
     /// Users' own modules are found through package.path (LUA_PATH is honoured), but loaded in
@@ -165,7 +245,12 @@ public struct HostConfiguration: Sendable {
     public var selfSigned = false
     public var dryRun = false
     public var concurrency = 16
-    public var memoryLimit = 0
+    /// Time, instruction, memory and task limits for each run (none by default).
+    public var limits = RunLimits()
+    /// No io, no os.execute/remove/rename/exit/getenv/tmpname, no package.loadlib or file
+    /// searchers, no debug, no dofile/loadfile, and load in text mode only. For scripts the
+    /// embedding tool did not write; print and the backups modules remain.
+    public var sandbox = false
     public var verbose = false
     /// Progress bars for task.map; nil draws them when stderr is a terminal.
     public var progress: Bool?

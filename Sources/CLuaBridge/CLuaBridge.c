@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 // Everything bkup keeps per Lua state. The allocator's `ud` and the extra space of every
 // thread point at it.
@@ -11,11 +12,22 @@ typedef struct bkup_state {
   size_t used;
   size_t limit;
   int swift_owned;                 // > 0 while a Swift frame owns the stack
-  volatile sig_atomic_t limit_hit;
-  volatile sig_atomic_t interrupted;
+  volatile sig_atomic_t interrupted;  // a stop is pending: the hook raises on every instruction
+  volatile sig_atomic_t stop_kind;    // BKUP_STOP_*: why
   const char *volatile reason;
   lua_State *volatile running;
   void *host;
+  // Limits of the current run (0 = none).
+  uint64_t instruction_limit;
+  uint64_t instructions;           // executed so far, counted in hook steps
+  int hook_step;
+  int64_t deadline_ns;             // CLOCK_MONOTONIC
+  int memory_check;                // the allocator went over the cap while Swift owned the stack
+  int refused;                     // the allocator refused failed_size bytes (Lua owned the stack)
+  const void *failed_ptr;          // the last refused allocation, to recognise Lua's retry after
+  size_t failed_size;              // its emergency collection
+  int exit_code;
+  char reason_buf[200];
 } bkup_state;
 
 static bkup_dispatch_fn g_dispatch;
@@ -41,6 +53,13 @@ void bkup_set_host(lua_State *L, void *host) { state_of(L)->host = host; }
  * owns the stack aborts: there is no safe way to unwind.
  * ------------------------------------------------------------------------------------- */
 static void bkup_hook(lua_State *L, lua_Debug *ar);
+static void stop(bkup_state *s, int kind, const char *message);
+
+static void memory_stop(bkup_state *s) {
+  char message[160];
+  snprintf(message, sizeof message, "memory limit exceeded: the script needs more than %zu bytes (--max-memory)", s->limit);
+  stop(s, BKUP_STOP_MEMORY, message);
+}
 
 static void *bkup_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   bkup_state *s = (bkup_state *)ud;
@@ -51,11 +70,29 @@ static void *bkup_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     return NULL;
   }
   if (s->limit && nsize > old && s->used - old + nsize > s->limit) {
-    s->limit_hit = 1;
-    if (!s->swift_owned) return NULL;
-    s->reason = "not enough memory (memory limit reached)";
-    s->interrupted = 1;
-    if (s->running) lua_sethook(s->running, bkup_hook, LUA_MASKCOUNT, 1);
+    if (s->swift_owned) {
+      // Soft: let it through; the hook collects garbage at the next instruction and stops
+      // the run if the heap is still over the cap.
+      s->memory_check = 1;
+      if (s->running) lua_sethook(s->running, bkup_hook, LUA_MASKCOUNT, 1);
+    } else if (s->stop_kind == BKUP_STOP_MEMORY) {
+      // Already stopping: a little headroom so that error values and tracebacks can exist.
+      if (s->used - old + nsize > s->limit + s->limit / 8 + 65536) return NULL;
+    } else if (s->refused && s->failed_ptr == ptr && s->failed_size == nsize) {
+      // Lua's retry after an emergency collection, and still too big: a real stop.
+      s->refused = 0;
+      memory_stop(s);
+      return NULL;
+    } else {
+      // Refuse. Lua usually collects garbage and asks again (above); where it raises at once
+      // (lauxlib's buffers), the hook collects at the next instruction and stops the run if
+      // the request still would not fit.
+      s->refused = 1;
+      s->failed_ptr = ptr;
+      s->failed_size = nsize;
+      if (s->running) lua_sethook(s->running, bkup_hook, LUA_MASKCOUNT, 1);
+      return NULL;
+    }
   }
   void *p = realloc(ptr, nsize);
   if (p == NULL) {
@@ -65,6 +102,7 @@ static void *bkup_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     }
     return NULL;
   }
+  if (s->refused && s->failed_ptr == ptr && s->failed_size == nsize) s->refused = 0;  // the retry fit
   s->used = s->used - old + nsize;
   return p;
 }
@@ -112,7 +150,6 @@ lua_State *bkup_newstate(size_t limit) {
 
 void bkup_set_memory_limit(lua_State *L, size_t limit) { state_of(L)->limit = limit; }
 size_t bkup_memory_in_use(lua_State *L) { return state_of(L)->used; }
-int bkup_memory_limit_hit(lua_State *L) { return state_of(L)->limit_hit; }
 
 int bkup_enter_swift(lua_State *L) {
   bkup_state *s = state_of(L);
@@ -318,30 +355,112 @@ void bkup_new_object_metatable(lua_State *L, const char *tname) {
  * Interrupts (as lua.c's laction/lstop), but sticky: once a run is interrupted, every Lua
  * instruction raises again, so a script's own pcall cannot swallow it.
  * ------------------------------------------------------------------------------------- */
+static int64_t monotonic_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int limits_active(bkup_state *s) { return s->instruction_limit != 0 || s->deadline_ns != 0; }
+
+// Records why the run stops and arms the hook on the running thread. Not for signal handlers
+// (it formats into the state): those use bkup_interrupt.
+static void stop(bkup_state *s, int kind, const char *message) {
+  if (s->interrupted) return;  // the first reason wins
+  snprintf(s->reason_buf, sizeof s->reason_buf, "%s", message);
+  s->reason = s->reason_buf;
+  s->stop_kind = kind;
+  s->interrupted = 1;
+  if (s->running) lua_sethook(s->running, bkup_hook, LUA_MASKCOUNT, 1);
+}
+
+static void arm(bkup_state *s, lua_State *co) {
+  if (s->interrupted || s->memory_check || s->refused) lua_sethook(co, bkup_hook, LUA_MASKCOUNT, 1);
+  else if (limits_active(s) && lua_gethook(co) != bkup_hook) lua_sethook(co, bkup_hook, LUA_MASKCOUNT, s->hook_step);
+}
+
 static void bkup_hook(lua_State *L, lua_Debug *ar) {
   (void)ar;
   bkup_state *s = state_of(L);
-  if (!s->interrupted) {
-    lua_sethook(L, NULL, 0, 0);
-    return;
+  if (!s->interrupted && (s->memory_check || s->refused)) {
+    size_t wanted = s->refused ? s->failed_size : 0;
+    s->memory_check = 0;
+    s->refused = 0;
+    lua_gc(L, LUA_GCCOLLECT);
+    if (s->limit && s->used + wanted > s->limit) memory_stop(s);
   }
+  if (!s->interrupted) {
+    if (!limits_active(s)) {
+      lua_sethook(L, NULL, 0, 0);
+      return;
+    }
+    s->instructions += (uint64_t)lua_gethookcount(L);
+    char message[160];
+    if (s->instruction_limit && s->instructions > s->instruction_limit) {
+      snprintf(message, sizeof message, "instruction limit exceeded: the script ran more than %llu instructions (--max-instructions)",
+               (unsigned long long)s->instruction_limit);
+      stop(s, BKUP_STOP_INSTRUCTIONS, message);
+    } else if (s->deadline_ns && monotonic_ns() >= s->deadline_ns) {
+      stop(s, BKUP_STOP_TIMEOUT, "time limit exceeded: the script ran past its deadline (--timeout)");
+    } else {
+      if (lua_gethookcount(L) != s->hook_step) lua_sethook(L, bkup_hook, LUA_MASKCOUNT, s->hook_step);
+      return;
+    }
+  }
+  // Sticky: raise again at every instruction, so that no pcall can swallow the stop.
+  lua_sethook(L, bkup_hook, LUA_MASKCOUNT, 1);
   lua_pushstring(L, s->reason ? s->reason : "interrupted!");
   lua_error(L);
 }
 
 void bkup_interrupt(lua_State *L, const char *reason) {
   bkup_state *s = state_of(L);
+  if (s->interrupted) return;
   s->reason = reason;
+  s->stop_kind = BKUP_STOP_INTERRUPT;
   s->interrupted = 1;
   lua_State *r = s->running ? s->running : L;
   lua_sethook(r, bkup_hook, LUA_MASKCOUNT, 1);
 }
 
+void bkup_stop(lua_State *L, int kind, const char *message, int exit_code) {
+  bkup_state *s = state_of(L);
+  if (s->interrupted) return;
+  s->exit_code = exit_code;
+  stop(s, kind, message);
+}
+
+int bkup_stop_kind(lua_State *L) { return state_of(L)->interrupted ? state_of(L)->stop_kind : BKUP_STOP_NONE; }
+const char *bkup_stop_reason(lua_State *L) { return state_of(L)->reason; }
+int bkup_exit_code(lua_State *L) { return state_of(L)->exit_code; }
+
+void bkup_set_limits(lua_State *L, uint64_t instructions, double seconds) {
+  bkup_state *s = state_of(L);
+  s->instruction_limit = instructions;
+  s->instructions = 0;
+  s->hook_step = (instructions > 0 && instructions < 1000) ? (int)instructions : 1000;
+  s->deadline_ns = seconds > 0 ? monotonic_ns() + (int64_t)(seconds * 1e9) : 0;
+  arm(s, L);
+}
+
+int bkup_check_deadline(lua_State *L) {
+  bkup_state *s = state_of(L);
+  if (!s->interrupted && s->deadline_ns && monotonic_ns() >= s->deadline_ns) {
+    stop(s, BKUP_STOP_TIMEOUT, "time limit exceeded: the script ran past its deadline (--timeout)");
+  }
+  return s->interrupted;
+}
+
 void bkup_clear_interrupt(lua_State *L) {
   bkup_state *s = state_of(L);
   s->interrupted = 0;
+  s->stop_kind = BKUP_STOP_NONE;
   s->reason = NULL;
-  s->limit_hit = 0;
+  s->memory_check = 0;
+  s->refused = 0;
+  s->exit_code = 0;
+  s->instruction_limit = 0;
+  s->deadline_ns = 0;
   lua_sethook(L, NULL, 0, 0);
 }
 
@@ -354,7 +473,7 @@ int bkup_resume(lua_State *L, lua_State *co, int nargs, int *nresults) {
   lua_State *prev_running = s->running;
   int prev_owned = s->swift_owned;
   s->running = co;
-  if (s->interrupted) lua_sethook(co, bkup_hook, LUA_MASKCOUNT, 1);
+  arm(s, co);
   s->swift_owned = 0;
   int status = lua_resume(co, L, nargs, nresults);
   s->swift_owned = prev_owned;
@@ -374,7 +493,7 @@ static int auxresume(lua_State *L, lua_State *co, int narg) {
   bkup_state *s = state_of(L);
   lua_State *prev = s->running;
   s->running = co;
-  if (s->interrupted) lua_sethook(co, bkup_hook, LUA_MASKCOUNT, 1);
+  arm(s, co);
   status = lua_resume(co, L, narg, &nres);
   s->running = prev;
   if (s->interrupted) lua_sethook(L, bkup_hook, LUA_MASKCOUNT, 1);

@@ -5,7 +5,13 @@ import CLuaBridge
 /// A Lua error that reached Swift: the message, the traceback, and the original error value
 /// (kept in the registry so that re-raising it into Lua preserves its identity).
 public struct LuaError: Error, CustomStringConvertible, @unchecked Sendable {
-    public enum Kind: Sendable { case runtime, syntax, memory, errorHandler, conversion }
+    public enum Kind: Sendable {
+        case runtime, syntax, memory, errorHandler, conversion
+        /// The run hit a limit (time, instructions, memory, tasks); see `RunLimits`.
+        case limit
+        /// Ctrl-C, `interrupt()`, or a closed host.
+        case interrupted
+    }
     public let kind: Kind
     public let message: String
     public let traceback: String

@@ -78,7 +78,9 @@ public final class LuaScheduler {
     public func spawn(from stack: LuaStack, nargs: Int32) throws -> Task {
         if maxTasks > 0 && tasks.count >= maxTasks {
             lua_settop(stack.L, lua_gettop(stack.L) - nargs - 1)
-            throw LuaSchedulerError("too many tasks (limit \(maxTasks))")
+            let message = "task limit exceeded: more than \(maxTasks) tasks at once (--max-tasks)"
+            state.stop(BKUP_STOP_TASKS, message)
+            throw LuaSchedulerError(message)
         }
         let co = lua_newthread(stack.L)!
         let anchor = stack.popRef()
@@ -203,7 +205,7 @@ public final class LuaScheduler {
         operation: @escaping @Sendable () async throws -> T,
         deliver: @escaping (LuaStack, T) throws -> Int32
     ) throws -> LuaReturn {
-        if state.isInterrupted { throw LuaSchedulerError("interrupted!") }
+        if state.checkStop() { throw LuaSchedulerError(state.stopMessage) }
         let id = nextID
         nextID += 1
         let inbox = self.inbox
@@ -270,7 +272,7 @@ public final class LuaScheduler {
     /// Runs tasks and delivers completions until `done()` holds.
     public func runUntil(_ done: () -> Bool) throws {
         while !done() {
-            if state.isInterrupted { cancelAll(reason: "interrupted!") }
+            if state.checkStop() { cancelAll(reason: state.stopMessage) }
             if readyHead < ready.count {
                 let (task, resumption) = ready[readyHead]
                 readyHead += 1
@@ -314,6 +316,8 @@ public final class LuaScheduler {
     private func reportUnobserved() {
         let failed = unobservedCandidates.filter { !$0.errorObserved }
         unobservedCandidates.removeAll()
+        // After a stop, every task died of it: the run's own error says so once.
+        if state.isInterrupted { return }
         for task in failed { if let error = task.error { onUnobservedFailure?(error) } }
     }
 

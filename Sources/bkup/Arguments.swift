@@ -42,6 +42,11 @@ struct Arguments {
           --dry-run          print mutations as a plan instead of sending them
           --concurrency N    default concurrency of task.map (default 16)
           --verbose          log each request (method, path, status, attempt, time) on stderr
+          --timeout SECONDS  stop the script after this wall-clock time
+          --max-instructions N   stop the script after N Lua instructions
+          --max-memory BYTES stop the script when Lua holds more (suffixes K, M, G)
+          --max-tasks N      stop the script when more than N tasks are alive at once
+          --sandbox          no io, os.execute/remove/rename/exit/getenv, debug, native or binary code
         bkup serve [--host 127.0.0.1] [--port 8080] [--data PATH | --in-memory] [--project ID]
                    [--key KEY] [--speed X] [--seed N]
                              run the local Backups emulator
@@ -87,6 +92,31 @@ struct Arguments {
                         throw UsageError(description: "--concurrency: a whole number from 1 to 10000 expected, got '\(text)'")
                     }
                     configuration.concurrency = n
+                case "--timeout":
+                    let text = try value(of: name, attached: attached)
+                    guard let seconds = Double(text), seconds > 0, seconds.isFinite else {
+                        throw UsageError(description: "--timeout: a positive number of seconds expected, got '\(text)'")
+                    }
+                    configuration.limits.timeout = seconds
+                case "--max-instructions":
+                    let text = try value(of: name, attached: attached)
+                    guard let n = Self.count(text), n > 0 else {
+                        throw UsageError(description: "--max-instructions: a positive whole number expected, got '\(text)'")
+                    }
+                    configuration.limits.maxInstructions = n
+                case "--max-memory":
+                    let text = try value(of: name, attached: attached)
+                    guard let n = Self.count(text), n >= 1 << 20, n < UInt64(Int.max) else {
+                        throw UsageError(description: "--max-memory: bytes expected, at least 1M (suffixes K, M, G), got '\(text)'")
+                    }
+                    configuration.limits.maxMemory = Int(n)
+                case "--max-tasks":
+                    let text = try value(of: name, attached: attached)
+                    guard let n = Int(text), n >= 1 else {
+                        throw UsageError(description: "--max-tasks: a positive whole number expected, got '\(text)'")
+                    }
+                    configuration.limits.maxTasks = n
+                case "--sandbox": configuration.sandbox = true
                 default:
                     throw UsageError(description: "unrecognized option '\(a)'")
                 }
@@ -114,6 +144,20 @@ struct Arguments {
             }
             i += 1
         }
+    }
+
+    /// A whole number with an optional binary suffix: 512, 64K, 256M, 2G.
+    static func count(_ text: String) -> UInt64? {
+        let multipliers: [Character: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+        var digits = Substring(text)
+        var multiplier: UInt64 = 1
+        if let last = text.last?.uppercased().first, let m = multipliers[last] {
+            multiplier = m
+            digits = digits.dropLast()
+        }
+        guard let n = UInt64(digits) else { return nil }
+        let (product, overflow) = n.multipliedReportingOverflow(by: multiplier)
+        return overflow ? nil : product
     }
 
     var scriptName: String? { scriptIndex.map { argv[$0] } }

@@ -46,11 +46,8 @@ final class REPL {
         let banner = "\(ScriptCommand.version) — \(promptLabel)\(host.configuration.dryRun ? " (dry run)" : ""). help() for help, Ctrl-D to leave."
         do {
             try host.require("repl", as: "_REPL")
-            host.register("exit") { call in
-                let code = Int32(try call.optionalInteger(1) ?? 0)
-                StandardStreams.flush()
-                exit(code)
-            }
+            // exit() is os.exit: the line stops, the REPL closes the host and leaves.
+            try host.run(string: "exit = os.exit")
         } catch {
             writeStderr("bkup: \(error)\n")
             return 1
@@ -59,12 +56,16 @@ final class REPL {
             print(banner)
             openEditor()
         }
+        var status: Int32 = 0
         while let statement = readStatement() {
-            evaluate(statement)
+            if let code = evaluate(statement) {
+                status = code
+                break
+            }
         }
         if interactive { print("") }
         closeEditor()
-        return 0
+        return status
     }
 
     // MARK: reading
@@ -170,7 +171,8 @@ final class REPL {
         bkup_remove(host.lua.L, -2)
     }
 
-    private func evaluate(_ text: String) {
+    /// Runs one statement; returns an exit status when the statement called exit().
+    private func evaluate(_ text: String) -> Int32? {
         let lua = host.lua
         let top = lua.stack.top
         defer { lua.stack.setTop(top) }
@@ -185,17 +187,21 @@ final class REPL {
             bkup_install_sigint(lua.L)
             defer { bkup_restore_sigint() }
             try host.runPrepared(nargs: 2)
+        } catch let exit as LuaExit {
+            StandardStreams.flush()
+            return exit.code
         } catch let e as LuaError {
             show(error: e)
         } catch {
             show(message: "\(error)")
         }
         StandardStreams.flush()
+        return nil
     }
 
     private func show(error e: LuaError) {
         var text = e.message
-        if e.kind == .runtime, !e.traceback.isEmpty, e.object == nil, e.message != "interrupted!" {
+        if e.kind == .runtime, !e.traceback.isEmpty, e.object == nil {
             text += "\n" + e.traceback
         }
         show(message: text)

@@ -46,18 +46,18 @@ enum ScriptCommand {
         defer { bkup_restore_sigint() }
 
         for action in args.actions {
-            let ok: Bool
+            let status: Int32?
             switch action {
             case .execute(let code):
-                ok = report { try host.run(string: code, chunkName: "=(command line)") }
+                status = report { try host.run(string: code, chunkName: "=(command line)") }
             case .require(let module, let global):
-                ok = report { try host.require(module, as: global) }
+                status = report { try host.require(module, as: global) }
             }
-            if !ok { return 1 }
+            if let status { return status }
         }
 
         if let script = args.scriptName {
-            let ok = report {
+            let status = report {
                 if script == "-" {
                     var bytes = readStandardInput()
                     try host.run(bytes: &bytes, chunkName: "=stdin", args: args.scriptArgs)
@@ -65,7 +65,7 @@ enum ScriptCommand {
                     try host.run(file: script, args: args.scriptArgs)
                 }
             }
-            if !ok { return 1 }
+            if let status { return status }
         }
 
         let noWork = args.scriptIndex == nil && !args.hasExecute && !args.showVersion
@@ -74,23 +74,27 @@ enum ScriptCommand {
             return REPL(host: host).run()
         } else if noWork {
             var bytes = readStandardInput()
-            if !report({ try host.run(bytes: &bytes, chunkName: "=stdin") }) { return 1 }
+            if let status = report({ try host.run(bytes: &bytes, chunkName: "=stdin") }) { return status }
         }
         StandardStreams.flush()
         return 0
     }
 
-    /// Runs `body`; on failure prints the error as `lua` does (`bkup: msg` and the traceback).
-    static func report(_ body: () throws -> Void) -> Bool {
+    /// Runs `body`. Returns nil to go on, or the exit status to end with: 1 after an error
+    /// (printed as `lua` prints it: `bkup: msg` and the traceback), or os.exit's status.
+    static func report(_ body: () throws -> Void) -> Int32? {
         do {
             try body()
-            return true
+            return nil
+        } catch let exit as LuaExit {
+            StandardStreams.flush()
+            return exit.code
         } catch let error as LuaError {
             writeStderr("bkup: \(error.description)\n")
         } catch {
             writeStderr("bkup: \(error)\n")
         }
-        return false
+        return 1
     }
 }
 

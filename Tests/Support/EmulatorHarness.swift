@@ -31,10 +31,11 @@ public final class EmulatorHarness: Sendable {
         return EmulatorHarness(server: try await EmulatorServer.start(config))
     }
 
-    public static func startBlocking(seed: Int = 0) throws -> EmulatorHarness {
+    public static func startBlocking(seed: Int = 0, speed: Double = 1) throws -> EmulatorHarness {
         var config = EmulatorConfiguration(key: "test-key-\(UUID().uuidString)")
         config.port = 0
         config.seed = seed
+        config.speed = speed
         return EmulatorHarness(server: try EmulatorServer.startBlocking(config))
     }
 

@@ -99,11 +99,115 @@ end
 backups.archives.wait = makeWait(backups.archives.get, "archive")
 backups.restorations.wait = makeWait(backups.restorations.get, "restoration")
 
+-- Splits IDs into groups whose Query.equal("$id", ...) stays well inside the service's limits
+-- (100 values and 4,096 characters per query).
+local function idChunks(ids)
+  local chunks, chunk, length = {}, {}, 0
+  for _, id in ipairs(ids) do
+    if #chunk == 50 or length + #id + 3 > 3000 then
+      chunks[#chunks + 1], chunk, length = chunk, {}, 0
+    end
+    chunk[#chunk + 1] = id
+    length = length + #id + 3
+  end
+  if #chunk > 0 then chunks[#chunks + 1] = chunk end
+  return chunks
+end
+
+-- Waits for many records at once: each round asks for every unfinished one in a few list
+-- calls (not one get each), then sleeps. Returns results (records in a final state, by the
+-- position of their ID in `items`) and errors (by position: a `timeout` or `not_found` error),
+-- like task.map. Shows a progress bar on a terminal; a failed or skipped archive counts as a
+-- failure there but is still a result.
+local function makeWaitAll(list, get, key, noun)
+  return function(items, opts)
+    if type(items) ~= "table" then
+      error("bad argument #1 to 'waitAll' (table expected, got " .. type(items) .. ")", 2)
+    end
+    if opts ~= nil and type(opts) ~= "table" then
+      error("bad argument #2 to 'waitAll' (table expected, got " .. type(opts) .. ")", 2)
+    end
+    opts = opts or {}
+    local timeout, interval = opts.timeout or 600, opts.interval or 2
+    local show = opts.progress ~= false
+    local positions, waiting = {}, {}
+    for i, item in ipairs(items) do
+      local id = type(item) == "table" and rawget(item, "$id") or item
+      if type(id) ~= "string" then
+        error(string.format("bad argument #1 to 'waitAll' (item #%d: ID or record expected, got %s)", i, type(item)), 2)
+      end
+      if not positions[id] then
+        positions[id] = {}
+        waiting[#waiting + 1] = id
+      end
+      table.insert(positions[id], i)
+    end
+    local results, errors = {}, {}
+    local total, done, failures = #items, 0, 0
+    local function settle(id, record, err)
+      for _, i in ipairs(positions[id]) do
+        if record then results[i] = record else errors[i] = err end
+        done = done + 1
+        if err or record.status ~= "completed" then failures = failures + 1 end
+      end
+    end
+    local deadline = task.now() + timeout
+    while #waiting > 0 do
+      local still = {}
+      for _, chunk in ipairs(idChunks(waiting)) do
+        local found = {}
+        for _, r in ipairs(list({ Query.equal("$id", chunk), Query.limit(#chunk) })[key]) do found[r["$id"]] = r end
+        for _, id in ipairs(chunk) do
+          local record = found[id]
+          if not record then
+            -- Not listed: gone, or a record that exists only in a dry run's plan.
+            local ok, r = pcall(get, id)
+            if ok then record = r else settle(id, nil, r) end
+          end
+          if record then
+            if final[noun][record.status] then settle(id, record) else still[#still + 1] = id end
+          end
+        end
+      end
+      waiting = still
+      if show and total > 0 then task._progress(done, total, failures, #waiting == 0) end
+      if #waiting == 0 then break end
+      if task.now() + interval > deadline then
+        for _, id in ipairs(waiting) do
+          settle(id, nil, backups.error("timeout", string.format("%s %s did not finish within %gs", noun, id, timeout)))
+        end
+        if show then task._progress(done, total, failures, true) end
+        break
+      end
+      task.sleep(interval)
+    end
+    return results, errors
+  end
+end
+
+backups.archives.waitAll = makeWaitAll(backups.archives.list, backups.archives.get, "archives", "archive")
+backups.restorations.waitAll = makeWaitAll(backups.restorations.list, backups.restorations.get, "restorations", "restoration")
+
+-- The service's clock: an emulator's virtual time when rehearsing (the embedded one, or
+-- `bkup serve` at --endpoint, found by asking it once), else this machine's.
+local emulatorClock
+function backups.now()
+  if emulatorClock == nil then
+    emulatorClock = backups.config.emulator or (pcall(backups.emulator.now))
+  end
+  if emulatorClock then return backups.emulator.now() end
+  return require("dates").format(os.time())
+end
+
 local configFn = backups._config
 backups._config = nil
+-- The operator's library loads on first use: backups.rotate, backups.retention,
+-- backups.report, backups.audit (stdlib/backups/*.lua).
+local library = { rotate = true, retention = true, report = true, audit = true }
 setmetatable(backups, {
   __index = function(_, k)
     if k == "config" then return configFn() end
+    if library[k] then return require("backups." .. k) end
   end,
 })
 return backups

@@ -35,7 +35,6 @@ void bkup_set_host(lua_State *L, void *host);
 lua_State *bkup_newstate(size_t limit);
 void bkup_set_memory_limit(lua_State *L, size_t limit);
 size_t bkup_memory_in_use(lua_State *L);
-int bkup_memory_limit_hit(lua_State *L);
 // Marks whether Lua code (which may safely see an allocation failure) or Swift owns the stack.
 int bkup_enter_swift(lua_State *L);
 void bkup_leave_swift(lua_State *L, int previous);
@@ -67,8 +66,29 @@ void *bkup_take_object(lua_State *L, int idx);
 // stack so Swift can add __index, __tostring, __close ... with raw sets.
 void bkup_new_object_metatable(lua_State *L, const char *tname);
 
-// Interrupts: safe to call from another thread or a signal handler.
+// Stops. A stop is sticky: from the next instruction on, every instruction raises the stop's
+// message, in every coroutine, until bkup_clear_interrupt; so no pcall can swallow it.
+#define BKUP_STOP_NONE         0
+#define BKUP_STOP_INTERRUPT    1  // Ctrl-C, host.interrupt(), a closed host
+#define BKUP_STOP_TIMEOUT      2
+#define BKUP_STOP_INSTRUCTIONS 3
+#define BKUP_STOP_MEMORY       4
+#define BKUP_STOP_TASKS        5
+#define BKUP_STOP_EXIT         6  // os.exit: the run ends cleanly with exit_code
+
+// Interrupts: safe to call from another thread or a signal handler. `reason` must be static.
 void bkup_interrupt(lua_State *L, const char *reason);
+// A stop from the Lua thread (the message is copied).
+void bkup_stop(lua_State *L, int kind, const char *message, int exit_code);
+int bkup_stop_kind(lua_State *L);
+const char *bkup_stop_reason(lua_State *L);
+int bkup_exit_code(lua_State *L);
+// Limits for the run that starts now: an instruction budget and a wall-clock deadline in
+// seconds from now (0 = none), enforced by a count hook in every coroutine.
+void bkup_set_limits(lua_State *L, uint64_t instructions, double seconds);
+// Stops the run if its deadline has passed (for when no Lua code runs: tasks waiting on I/O).
+// Returns whether a stop is pending.
+int bkup_check_deadline(lua_State *L);
 // Clears a pending interrupt so that the next run starts clean.
 void bkup_clear_interrupt(lua_State *L);
 int bkup_interrupted(lua_State *L);

@@ -1,0 +1,108 @@
+import CLua
+import CLuaBridge
+
+/// Limits on one run of Lua code. Every limit, once hit, stops the run for good: from the
+/// next instruction on, every instruction in every coroutine raises the limit's error, so a
+/// script's own `pcall` cannot swallow it; requests in flight are cancelled.
+public struct RunLimits: Sendable, Equatable {
+    /// Wall-clock seconds for the run (0 = none). Checked by the count hook while Lua code
+    /// runs and by the scheduler while tasks wait on I/O.
+    public var timeout: Double = 0
+    /// Lua VM instructions for the run, across all coroutines (0 = none).
+    public var maxInstructions: UInt64 = 0
+    /// Bytes the Lua heap may hold (0 = none). Lua collects garbage before the limit stops a run.
+    public var maxMemory: Int = 0
+    /// Tasks alive at once (0 = none).
+    public var maxTasks: Int = 0
+
+    public init(timeout: Double = 0, maxInstructions: UInt64 = 0, maxMemory: Int = 0, maxTasks: Int = 0) {
+        self.timeout = timeout
+        self.maxInstructions = maxInstructions
+        self.maxMemory = maxMemory
+        self.maxTasks = maxTasks
+    }
+}
+
+/// Why a run stopped before its end.
+public enum StopReason: Sendable, Equatable {
+    case interrupted, timeout, instructions, memory, tasks
+    /// `os.exit(code)`: the script asked to end the process; the host decides what that means.
+    case exit(Int32)
+
+    /// A limit (not an interrupt or an exit).
+    public var isLimit: Bool {
+        switch self {
+        case .timeout, .instructions, .memory, .tasks: return true
+        default: return false
+        }
+    }
+}
+
+/// `os.exit(code)` reached the host: the script has ended and wants this exit status.
+public struct LuaExit: Error, Sendable, CustomStringConvertible {
+    public let code: Int32
+    public init(code: Int32) { self.code = code }
+    public var description: String { "exit \(code)" }
+}
+
+extension LuaState {
+    /// Why the current (or last) run is stopping, if it is.
+    public var stopReason: StopReason? {
+        switch bkup_stop_kind(L) {
+        case BKUP_STOP_INTERRUPT: return .interrupted
+        case BKUP_STOP_TIMEOUT: return .timeout
+        case BKUP_STOP_INSTRUCTIONS: return .instructions
+        case BKUP_STOP_MEMORY: return .memory
+        case BKUP_STOP_TASKS: return .tasks
+        case BKUP_STOP_EXIT: return .exit(bkup_exit_code(L))
+        default: return nil
+        }
+    }
+
+    /// The memory limit's error message (the same words the C allocator uses).
+    public static func memoryLimitMessage(_ limit: Int) -> String {
+        "memory limit exceeded: the script needs more than \(limit) bytes (--max-memory)"
+    }
+
+    /// The message every instruction raises while a stop is pending.
+    public var stopMessage: String {
+        guard let reason = bkup_stop_reason(L) else { return "interrupted!" }
+        return String(cString: reason)
+    }
+
+    /// Stops the run from the Lua thread (a sticky error with `message`).
+    public func stop(_ kind: Int32, _ message: String, exitCode: Int32 = 0) {
+        bkup_stop(L, kind, message, exitCode)
+    }
+
+    /// Arms the time and instruction limits for the run that starts now. Memory and tasks are
+    /// set where they are enforced (`memoryLimit`, `LuaScheduler.maxTasks`).
+    public func startRun(limits: RunLimits) {
+        bkup_set_limits(L, limits.maxInstructions, limits.timeout)
+    }
+
+    /// Stops the run when its deadline has passed; true when a stop is pending.
+    func checkStop() -> Bool { bkup_check_deadline(L) != 0 }
+
+    /// Replaces `os.exit` with one that ends the run cleanly (the host closes, a dry run's
+    /// summary is printed, output is flushed) instead of killing the process from inside Lua.
+    public func installCleanExit() throws {
+        pushGlobal("os")
+        defer { stack.pop() }
+        guard lua_type(L, -1) == LUA_TTABLE else { return }
+        stack.push(function: { call in
+            let code: Int32
+            switch call.type(1) {
+            case LUA_TNONE, LUA_TNIL: code = 0
+            case LUA_TBOOLEAN: code = call.boolean(1) ? 0 : 1
+            default:
+                let n = try call.integer(1)
+                guard (0...255).contains(n) else { throw LuaArgumentError(index: 1, "exit status must be between 0 and 255") }
+                code = Int32(n)
+            }
+            call.state.stop(BKUP_STOP_EXIT, "exit", exitCode: code)
+            return .none
+        })
+        stack.setField(-2, "exit")
+    }
+}

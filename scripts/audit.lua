@@ -1,0 +1,33 @@
+#!/usr/bin/env bkup
+-- audit.lua: what needs an operator's attention: resources without an enabled policy,
+-- disabled policies, archives that failed recently, and policies whose schedule has not
+-- produced an archive in two periods. For cron jobs and CI: exits 1 when it finds a problem.
+--
+--   bkup scripts/audit.lua                               # databases, failures of the last 7 days
+--   bkup scripts/audit.lua --kind databases --kind buckets --since-days 1 --format jsonl
+--
+-- Exit status: 0 when there is nothing to look at, 1 when there is.
+local args = require("args")
+local report = require("backups.report")
+local spec = {
+  name = "scripts/audit.lua",
+  summary = "Find unprotected resources, disabled policies, failed archives and stale policies.",
+  flags = {
+    { "kind", multiple = true, choices = { "databases", "buckets", "functions" }, help = "resources to check (default: databases)" },
+    { "since-days", type = "number", default = 7, help = "how far back failed archives count" },
+    { "check", multiple = true, choices = { "unprotected", "disabled", "failed", "stale" }, help = "run only this check" },
+    { "format", choices = { "table", "csv", "jsonl" }, default = "table", help = "how to print the findings" },
+  },
+}
+local opts = args.cli({ ... }, spec)
+if not opts then return end
+
+local audit = backups.audit{
+  kinds = #opts.kind > 0 and opts.kind or nil, since = opts["since-days"] * 86400,
+  checks = #opts.check > 0 and opts.check or nil,
+}
+if #audit.findings > 0 then
+  report.print(audit.findings, { format = opts.format, columns = { "check", "subject", "detail" } })
+end
+if opts.format == "table" then print(audit) else io.stderr:write(tostring(audit), "\n") end
+if not audit.ok then os.exit(1) end

@@ -1,0 +1,121 @@
+-- backups.audit: what an operator should look at, found in one pass over policies, archives
+-- and resources.
+--
+--   local audit = backups.audit{kinds = {"databases", "buckets"}, since = 7 * 86400}
+--   print(audit)                          -- "audit: 2 problems (1 unprotected, 1 stale)"
+--   for _, line in ipairs(audit:lines()) do print(line) end
+--   if not audit.ok then os.exit(1) end
+--
+-- Checks:
+--   unprotected  a resource that no enabled policy covers (its own, or a project-wide policy
+--                of its service)
+--   disabled     a disabled policy
+--   failed       an archive that failed within `since` seconds (default 7 days)
+--   stale        an enabled policy whose schedule has not produced an archive in two periods
+--                (backups.report.stale)
+-- `now` (an ISO date) defaults to the service's clock. `checks = {"failed", ...}` runs a subset.
+local backups = backups
+local dates = require("dates")
+local report = require("backups.report")
+
+local serviceOfKind = { databases = "databases", buckets = "storage", functions = "functions" }
+local allChecks = { "unprotected", "disabled", "failed", "stale" }
+
+local Audit = {}
+Audit.__index = Audit
+
+function Audit:__tostring()
+  if self.ok then
+    return string.format("audit: no problems (%d resources, %d policies, %d archives checked)", self.counts.resources,
+      self.counts.policies, self.counts.archives)
+  end
+  local byCheck, parts = {}, {}
+  for _, f in ipairs(self.findings) do byCheck[f.check] = (byCheck[f.check] or 0) + 1 end
+  for _, c in ipairs(allChecks) do
+    if byCheck[c] then parts[#parts + 1] = string.format("%d %s", byCheck[c], c) end
+  end
+  return string.format("audit: %d problem%s (%s)", #self.findings, #self.findings == 1 and "" or "s", table.concat(parts, ", "))
+end
+
+function Audit:lines()
+  local out = {}
+  for _, f in ipairs(self.findings) do out[#out + 1] = string.format("%-12s %-36s %s", f.check, f.subject, f.detail) end
+  return out
+end
+
+return function(opts)
+  if opts ~= nil and type(opts) ~= "table" then
+    error("bad argument #1 to 'audit' (table expected, got " .. type(opts) .. ")", 2)
+  end
+  opts = opts or {}
+  local kinds = opts.kinds or { "databases" }
+  if type(kinds) == "string" then kinds = { kinds } end
+  for _, k in ipairs(kinds) do
+    if not serviceOfKind[k] then error(string.format("audit: unknown resource kind '%s' (databases, buckets or functions)", tostring(k)), 2) end
+  end
+  local checks = {}
+  for _, c in ipairs(opts.checks or allChecks) do checks[c] = true end
+  local since = opts.since or 7 * 86400
+  local now = opts.now or backups.now()
+  local nowSeconds = dates.parse(now)
+
+  local policies, archives, findings = {}, {}, {}
+  for p in backups.policies.each() do policies[#policies + 1] = p end
+  for a in backups.archives.each() do archives[#archives + 1] = a end
+  local counts = { policies = #policies, archives = #archives, resources = 0 }
+  local function find(check, subject, detail)
+    findings[#findings + 1] = { check = check, subject = subject, detail = detail }
+  end
+
+  if checks.unprotected then
+    for _, kind in ipairs(kinds) do
+      local service = serviceOfKind[kind]
+      local projectWide, own, disabledOnly = false, {}, {}
+      for _, p in ipairs(policies) do
+        local covers = false
+        for _, s in ipairs(p.services) do if s == service then covers = true end end
+        if covers then
+          if p.resourceId == nil and p.enabled then projectWide = true end
+          if p.resourceId then
+            if p.enabled then own[p.resourceId] = true else disabledOnly[p.resourceId] = true end
+          end
+        end
+      end
+      for r in backups.resources[kind].each() do
+        counts.resources = counts.resources + 1
+        local id = r["$id"]
+        if not projectWide and not own[id] then
+          find("unprotected", id, string.format("%s '%s' has %s", kind:sub(1, -2), r.name or id,
+            disabledOnly[id] and "only disabled policies" or "no backup policy"))
+        end
+      end
+    end
+  end
+  if checks.disabled then
+    for _, p in ipairs(policies) do
+      if not p.enabled then
+        find("disabled", p["$id"], string.format("policy '%s' (%s) is disabled", p.name, p.resourceId or "project-wide"))
+      end
+    end
+  end
+  if checks.failed then
+    for _, a in ipairs(archives) do
+      if a.status == "failed" and nowSeconds - dates.parse(a["$createdAt"]) <= since then
+        find("failed", a["$id"], string.format("archive of %s failed at %s", a.resourceId or "the project", a["$createdAt"]))
+      end
+    end
+  end
+  if checks.stale then
+    for _, s in ipairs(report.stale(policies, archives, now)) do
+      find("stale", s.policy["$id"], string.format("'%s' (%s) has made no archive since %s; expected one at %s",
+        s.policy.schedule, s.policy.resourceId or "project-wide", s.last or "it was created", s.expected))
+    end
+  end
+  local rank = {}
+  for i, c in ipairs(allChecks) do rank[c] = i end
+  table.sort(findings, function(x, y)
+    if x.check ~= y.check then return rank[x.check] < rank[y.check] end
+    return x.subject < y.subject
+  end)
+  return setmetatable({ findings = findings, ok = #findings == 0, counts = counts, now = now }, Audit)
+end
