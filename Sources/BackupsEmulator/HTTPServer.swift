@@ -189,6 +189,10 @@ struct EmulatorResponder: HTTPResponder {
         case (.post, "clock"):
             let b = try await body(request)
             let seconds = (b.body["advanceSeconds"]?.doubleValue ?? 0) + (b.body["advanceDays"]?.doubleValue ?? 0) * 86400
+            // A century at most: the clock stays far inside Int64 milliseconds.
+            guard seconds.isFinite, (0...3_155_760_000).contains(seconds) else {
+                throw ServiceError.argument("advanceSeconds", "Value must be between 0 and 3155760000 seconds (100 years)")
+            }
             let now = try await engine.advance(byMs: Int64(seconds * 1000))
             return json(200, .object(["now": .string(Millis.date(now)), "nowMs": .integer(now)]))
         case (.post, "seed"):

@@ -128,7 +128,13 @@ public final class BkupHost {
         lua.clearInterrupt()
         lastStop = nil
         lua.startRun(limits: limits)
+        // After the tasks (and their threads' stacks) are released, so that a stopped run's
+        // garbage can be collected.
         defer { endRun() }
+        return try runMainTask(nargs: nargs)
+    }
+
+    private func runMainTask(nargs: Int32) throws -> [JSONValue] {
         let main: LuaScheduler.Task
         do {
             main = try scheduler.runMain(nargs: nargs)
@@ -162,7 +168,7 @@ public final class BkupHost {
     /// Leaves the state ready for the next run: limits off, and after a memory stop the
     /// garbage of the stopped run collected.
     private func endRun() {
-        let stopped = lua.stopReason != nil
+        let stopped = lastStop != nil || lua.stopReason != nil
         lua.clearInterrupt()
         if stopped { lua.collectGarbage() }
     }

@@ -303,7 +303,20 @@ static int bkup_trampoline(lua_State *L) {
   return raise_status(L, r);
 }
 
+// Marks metatables of userdata that hold a retained Swift object (a key Lua cannot forge).
+static char swift_box_marker;
+
+static int is_swift_box(lua_State *L, int idx) {
+  if (lua_type(L, idx) != LUA_TUSERDATA || lua_rawlen(L, idx) != sizeof(void *)) return 0;
+  if (!lua_getmetatable(L, idx)) return 0;
+  int marked = lua_rawgetp(L, -1, &swift_box_marker) == LUA_TBOOLEAN;
+  lua_pop(L, 2);
+  return marked;
+}
+
 static int bkup_object_gc(lua_State *L) {
+  // Only ever a Swift box: a __gc reached from Lua and given any other userdata does nothing.
+  if (!is_swift_box(L, 1)) return 0;
   void **slot = (void **)lua_touserdata(L, 1);
   if (slot != NULL && *slot != NULL) {
     void *object = *slot;
@@ -321,6 +334,10 @@ void bkup_push_swift_function(lua_State *L, void *ctx) {
   if (luaL_newmetatable(L, FUNCTION_TNAME)) {
     lua_pushcfunction(L, bkup_object_gc);
     lua_setfield(L, -2, "__gc");
+    lua_pushboolean(L, 1);
+    lua_rawsetp(L, -2, &swift_box_marker);
+    lua_pushboolean(L, 0);
+    lua_setfield(L, -2, "__metatable");
   }
   lua_setmetatable(L, -2);
   lua_pushcclosure(L, bkup_trampoline, 1);
@@ -349,6 +366,29 @@ void bkup_new_object_metatable(lua_State *L, const char *tname) {
   luaL_newmetatable(L, tname);  // sets __name
   lua_pushcfunction(L, bkup_object_gc);
   lua_setfield(L, -2, "__gc");
+  lua_pushboolean(L, 1);
+  lua_rawsetp(L, -2, &swift_box_marker);
+}
+
+void bkup_seal_metatable(lua_State *L, int idx) {
+  idx = lua_absindex(L, idx);
+  lua_createtable(L, 0, 4);
+  lua_pushnil(L);
+  while (lua_next(L, idx) != 0) {
+    int skip = lua_type(L, -2) != LUA_TSTRING;
+    if (!skip) {
+      const char *k = lua_tostring(L, -2);
+      skip = strcmp(k, "__gc") == 0 || strcmp(k, "__close") == 0 || strcmp(k, "__metatable") == 0;
+    }
+    if (skip) {
+      lua_pop(L, 1);
+    } else {
+      lua_pushvalue(L, -2);
+      lua_insert(L, -2);
+      lua_rawset(L, -4);
+    }
+  }
+  lua_setfield(L, idx, "__metatable");
 }
 
 /* ---------------------------------------------------------------------------------------

@@ -78,6 +78,7 @@ extension LuaState {
             }
             setField(-2, "__close")
         }
+        bkup_seal_metatable(L, -1)
         bkup_pop(L, 1)
     }
 

@@ -298,7 +298,14 @@ public final class LuaScheduler {
     /// every task it spawned. Throws the main task's error.
     public func runMain(nargs: Int32) throws -> Task {
         let main = try spawn(from: state.stack, nargs: nargs)
-        defer { reportUnobserved() }
+        defer {
+            reportUnobserved()
+            // Finished tasks must not stay reachable from the queue: their threads hold stacks.
+            if readyHead >= ready.count {
+                ready.removeAll(keepingCapacity: true)
+                readyHead = 0
+            }
+        }
         try runUntil { main.isFinished }
         if main.status == .failed {
             main.errorObserved = true

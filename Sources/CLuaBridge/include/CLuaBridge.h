@@ -65,6 +65,10 @@ void *bkup_take_object(lua_State *L, int idx);
 // Registers a metatable for Swift objects: __name and __gc (releases once); leaves it on the
 // stack so Swift can add __index, __tostring, __close ... with raw sets.
 void bkup_new_object_metatable(lua_State *L, const char *tname);
+// Sets __metatable of the metatable at idx to a copy without __gc and __close, so that
+// getmetatable() shows a class's name, methods and __tostring but cannot release its object.
+// Does not raise (raw operations only; Swift owns the stack, so no allocation fails).
+void bkup_seal_metatable(lua_State *L, int idx);
 
 // Stops. A stop is sticky: from the next instruction on, every instruction raises the stop's
 // message, in every coroutine, until bkup_clear_interrupt; so no pcall can swallow it.
