@@ -72,3 +72,23 @@ printf "wrk PATCH      c=32  "
 wrk -t2 -c32 -d5s -s "$DATA/patch.lua" "${H[@]}" $URL/backups/policies/bench-00001 | awk '/Requests\/sec/ {printf "%8.0f updates/s\n", $2}'
 python3 Benchmarks/python_updates.py $URL bkup-local $KEY 10000 loop
 python3 Benchmarks/python_updates.py $URL bkup-local $KEY 10000 pool
+
+echo; echo "== 6. the operator's library: backups.rotate over 1,000 databases at c=1 vs c=16; waitAll vs one wait per archive"
+kill $SERVER; wait $SERVER 2>/dev/null || true
+$BKUP serve --in-memory --port $PORT --key $KEY --speed 0.000001 >/dev/null &
+SERVER=$!
+sleep 1
+reset() { curl -s "${H[@]}" -X POST $URL/emulator/reset >/dev/null; curl -s "${H[@]}" -H 'content-type: application/json' -X POST $URL/emulator/seed -d '{"databases":1000}' >/dev/null; }
+requests() { curl -s "${H[@]}" $URL/emulator/stats | python3 -c 'import sys,json; print(json.load(sys.stdin)["requests"])'; }
+for c in 1 16; do reset; "${RUN[@]}" Benchmarks/library.lua rotate 1000 $c; done
+for mode in waitall wait; do
+  reset; before=$(requests)
+  "${RUN[@]}" Benchmarks/library.lua $mode 1000
+  echo "         requests in all, the 1,000 creates included: $(( $(requests) - before ))"
+done
+
+echo; echo "== 7. limits: the count hook's cost on CPU-bound Lua (fib(30) and 200,000 tostring)"
+hyperfine -N --warmup 2 --runs 10 "lua5.4 Benchmarks/hook.lua" "$BKUP Benchmarks/hook.lua" \
+  "$BKUP --timeout 1000000 --max-instructions 1000000000000 Benchmarks/hook.lua" \
+  "$BKUP --max-memory 1G Benchmarks/hook.lua" 2>/dev/null | grep -E "Time|±|faster|Benchmark" || true
+

@@ -33,6 +33,28 @@ local docs = {
   {"backups.resources.functions.each", "backups.resources.functions.each(queries?) --> iterator", "Every function (read-only)."},
   {"backups.emulator.seed", "backups.emulator.seed{databases=, buckets=, functions=}", "Emulator only: creates example resources."},
   {"backups.emulator.advance", "backups.emulator.advance(seconds) --> now", "Emulator only: moves the clock; due schedules and retention run in order."},
+  {"backups.archives.waitAll", "backups.archives.waitAll(ids or records, {timeout=600, interval=2, progress=true}) --> results, errors",
+   "Waits for many archives at once: each round lists every unfinished one (50 per call) instead of one get each. results[i] is the final record of items[i]; errors[i] a 'timeout' or 'not_found' backups.Error. A progress bar on a terminal."},
+  {"backups.restorations.waitAll", "backups.restorations.waitAll(ids or records, opts) --> results, errors", "As backups.archives.waitAll, for restorations."},
+  {"backups.rotate", "backups.rotate(selector, spec, {prune?, adopt?, concurrency?, onChange?}) --> report",
+   "Converges the policies of many resources to one spec {schedule, retention, services?, enabled?, id='bkup-{resourceId}', name='{resourceName} backup'}. Creates missing policies, updates drifted ones, replaces (create, verify, delete) those whose services or resource differ, and with prune deletes the resources' other policies. Idempotent; concurrent; honours the dry run. selector: 'databases', 'buckets', 'functions', a list of IDs, or {kind=, ids=|queries=}."},
+  {"backups.retention.plan", "backups.retention.plan{daily=, weekly=, monthly=, yearly=, keepFailed?, resources?} --> plan",
+   "Grandfather-father-son: per resource, keeps the newest completed archive of each of the newest N days, ISO weeks, months and years, the newest completed archive, and anything in progress; the rest is to delete. Reads only. plan:rows() lists every archive with its action and reason."},
+  {"backups.retention.apply", "backups.retention.apply(plan, {concurrency?}) --> result", "Deletes what the plan deletes (planned only in a dry run); an archive already gone counts as done."},
+  {"backups.report.print", "backups.report.print(records, {format='table'|'csv'|'jsonl', columns=})",
+   "Prints records as an aligned table (sizes and dates for people), CSV (RFC 4180) or JSON lines. Columns default by record kind."},
+  {"backups.report.render", "backups.report.render(records, opts) --> string", "As backups.report.print, returning the text."},
+  {"backups.report.summary", "backups.report.summary(archives) --> summary",
+   "count, byStatus, byResource[id] = {count, completed, failed, size, newest}, size, oldest, newest; tostring() gives a few lines."},
+  {"backups.report.stale", "backups.report.stale(policies, archives, now?) --> {{policy=, last=, expected=}, ...}",
+   "Enabled policies whose schedule has not produced an archive in two periods."},
+  {"backups.audit", "backups.audit{kinds={'databases'}, since=604800, checks?} --> audit",
+   "Findings: unprotected resources, disabled policies, archives failed within since seconds, stale schedules. audit.ok, audit:lines(), tostring(audit)."},
+  {"backups.now", "backups.now() --> ISO date", "The service's clock: an emulator's virtual time when rehearsing, else this machine's."},
+  {"cron.describe", "cron.describe(expr) --> string", "The schedule in words: 'at 02:00 on Monday through Friday (UTC)'."},
+  {"cron.validate", "cron.validate(expr) --> true | false, why", "Checks a cron expression with the grammar the service uses (5 fields, names, steps, @daily...)."},
+  {"cron.next", "cron.next(expr, n=1, after=now) --> {ISO dates}", "The next n run times after a time (ISO date or Unix seconds)."},
+  {"cron.previous", "cron.previous(expr, n=1, before=now) --> {ISO dates}", "The last n run times before a time, newest first."},
   {"task.spawn", "task.spawn(fn, ...) --> handle", "Runs fn concurrently; handle:wait() returns its results or raises its error."},
   {"task.map", "task.map(list, fn, {concurrency=16, progress=true}) --> results, errors",
    "Calls fn(item, i) for every item with up to concurrency calls in flight. One failure never stops the others: results[i] or errors[i] is set for each item. Shows a progress bar when stderr is a terminal."},
@@ -47,7 +69,10 @@ local function resolve(path)
   local v = _G
   for part in path:gmatch("[^.]+") do
     if type(v) ~= "table" then return nil end
-    v = rawget(v, part)
+    local raw = rawget(v, part)
+    -- backups.rotate and friends load on first use; backups.config would start a client.
+    if raw == nil and v == rawget(_G, "backups") and part ~= "config" then raw = v[part] end
+    v = raw
   end
   return v
 end
@@ -76,7 +101,8 @@ bkup: Lua 5.4 with Appwrite's Backups service.
   backups.restorations   create list each get wait
   backups.resources  databases buckets functions (list, each)
   backups.config     endpoint, project, emulator, dryRun
-  Query  ID  task  json   and require("args"), require("pretty")
+  backups.rotate  backups.retention  backups.report  backups.audit  backups.now
+  Query  ID  task  json  cron   and require("args"), require("dates"), require("pretty")
 help(fn) describes a function, e.g. help(backups.policies.update). Ctrl-D or exit() leaves.]])
     return
   end

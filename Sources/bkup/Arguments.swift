@@ -146,7 +146,7 @@ struct Arguments {
         }
     }
 
-    /// A whole number with an optional binary suffix: 512, 64K, 256M, 2G.
+    /// A whole number with an optional binary suffix: 512, 64K, 256M, 2G, 1e9.
     static func count(_ text: String) -> UInt64? {
         let multipliers: [Character: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
         var digits = Substring(text)
@@ -155,7 +155,9 @@ struct Arguments {
             multiplier = m
             digits = digits.dropLast()
         }
-        guard let n = UInt64(digits) else { return nil }
+        // 1e9 as well as 1000000000.
+        guard let n = UInt64(digits) ?? Double(digits).flatMap({ $0 >= 0 && $0 < 1.8e19 && $0 == $0.rounded() ? UInt64($0) : nil })
+        else { return nil }
         let (product, overflow) = n.multipliedReportingOverflow(by: multiplier)
         return overflow ? nil : product
     }

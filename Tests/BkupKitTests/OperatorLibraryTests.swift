@@ -153,11 +153,20 @@ final class OperatorLibraryTests: XCTestCase {
             assert(why("databases", {schedule = "@daily", retention = 3, sched = 1}):find("unknown field 'sched'"))
             assert(why("tables", {schedule = "@daily", retention = 3}):find("unknown resource kind 'tables'"))
             assert(why(42, {schedule = "@daily", retention = 3}):find("selector expected"))
+            -- a resource query, and buckets (their service is storage)
+            local one = backups.rotate({kind = "databases", queries = {Query.equal("$id", {"db-0002", "db-0004"})}},
+                                       {schedule = "@daily", retention = 3})
+            assert(#one.created == 2 and one.created[1].policyId == "bkup-db-0002", tostring(one))
+            backups.emulator.seed{buckets = 2}
+            local buckets = backups.rotate("buckets", {schedule = "@weekly", retention = 14, id = "weekly-{resourceId}"})
+            assert(#buckets.created == 2, tostring(buckets))
+            local b = backups.policies.get("weekly-bucket-0001")
+            assert(b.services[1] == "storage" and b.resourceType == "bucket", b.resourceType)
             local report = backups.rotate("databases", {schedule = "@daily", retention = 3})
-            assert(#report.created == 5)
+            assert(#report.created == 3 and #report.unchanged == 2)
             return tostring(report)
             """)
-        XCTAssertEqual(r, ["rotate: 5 created, 0 updated, 0 replaced, 0 deleted, 0 unchanged, 0 failed"])
+        XCTAssertEqual(r, ["rotate: 3 created, 0 updated, 0 replaced, 0 deleted, 2 unchanged, 0 failed"])
         let before = try http(.GET, "/backups/policies").text
 
         let dry = try host(dryRun: true)
@@ -332,6 +341,16 @@ final class OperatorLibraryTests: XCTestCase {
         XCTAssertEqual(r[2].stringValue!, "{\"$id\":\"p-1\",\"retention\":30}\n{\"$id\":\"p-22\",\"retention\":7}")
         // 1 manual + 3 nightly (db-0001) + 3 daily (db-0002); the silent policy made none.
         XCTAssertEqual(Array(r[3...]), [7, 7, 4, true])
+    }
+
+    func testHelpDescribesTheLibrary() throws {
+        let h = try host()
+        _ = try h.run(string: "local help = require('help').help help(backups.rotate) help(cron.next) help(backups.retention.plan)")
+        XCTAssertEqual(printed.count, 6, "\(printed)")
+        XCTAssertTrue(printed[0].hasPrefix("backups.rotate(selector, spec, {prune?"), printed[0])
+        XCTAssertTrue(printed[2].hasPrefix("cron.next(expr, n=1, after=now)"), printed[2])
+        XCTAssertTrue(printed[4].hasPrefix("backups.retention.plan{daily="), printed[4])
+        XCTAssertTrue(notices.isEmpty, "help starts nothing: \(notices)")
     }
 
     func testAuditFindsEachKindOfProblem() throws {

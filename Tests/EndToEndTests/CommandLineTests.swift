@@ -121,6 +121,50 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(r.stderr, "err\n")
     }
 
+    func testLimitFlagsStopScriptsWithAClearError() throws {
+        let loop = try runTool(["--timeout", "0.3", "-e", "while true do pcall(function() while true do end end) end"])
+        XCTAssertEqual(loop.status, 1)
+        XCTAssertTrue(loop.stderr.hasPrefix("bkup: time limit exceeded: the script ran past its deadline (--timeout)\nstack traceback:"), loop.stderr)
+        let count = try runTool(["--max-instructions", "10000", "-e", "for i = 1, 1e9 do end"])
+        XCTAssertEqual(count.status, 1)
+        XCTAssertTrue(count.stderr.hasPrefix("bkup: instruction limit exceeded: the script ran more than 10000 instructions"), count.stderr)
+        let bomb = try runTool(["--max-memory", "16M", "-e", "local t = {} for i = 1, 1e9 do t[i] = string.rep('x', 1e6) .. i end"])
+        XCTAssertEqual(bomb.status, 1)
+        XCTAssertTrue(bomb.stderr.hasPrefix("bkup: memory limit exceeded: the script needs more than 16777216 bytes (--max-memory)"), bomb.stderr)
+        let tasks = try runTool(["--max-tasks", "10", "-e", "for i = 1, 100 do task.spawn(task.sleep, 5) end"])
+        XCTAssertEqual(tasks.status, 1)
+        XCTAssertEqual(tasks.stderr.components(separatedBy: "task limit exceeded").count, 2, "said once: \(tasks.stderr)")
+        for bad in [["--timeout", "-1"], ["--max-memory", "12"], ["--max-memory", "lots"], ["--max-instructions", "0"], ["--max-tasks", "x"]] {
+            let r = try runTool(bad + ["-e", "print(1)"])
+            XCTAssertEqual(r.status, 2, "\(bad): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains(bad[0]), r.stderr)
+        }
+        let fine = try runTool(["--timeout", "30", "--max-memory", "64M", "--max-instructions", "1e6", "-e", "print('within limits')"])
+        XCTAssertEqual(fine.stdout, "within limits\n", fine.stderr)
+    }
+
+    func testSandboxFlag() throws {
+        let r = try runTool(["--sandbox", "-e", "print(io, os.execute, os.getenv, os.exit, debug, package.loadlib, dofile, type(backups.policies.list))"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "nil\tnil\tnil\tnil\tnil\tnil\tnil\tfunction\n")
+        let file = try write("user.lua", "return 1")
+        let blocked = try runTool(["--sandbox", "-e", "require('user')"], env: ["LUA_PATH": dir + "/?.lua"])
+        XCTAssertEqual(blocked.status, 1)
+        XCTAssertTrue(blocked.stderr.contains("module 'user' not found"), blocked.stderr)
+        _ = file
+    }
+
+    func testOsExitClosesTheHostCleanly() throws {
+        let env = ["XDG_DATA_HOME": dir + "/data"]
+        let r = try runTool(["--dry-run", "-e", "backups.policies.create{id='x', services={'databases'}, retention=1, schedule='@daily'} print('bye') os.exit(4)", "-e", "print('never')"], env: env)
+        XCTAssertEqual(r.status, 4)
+        XCTAssertEqual(r.stdout, "bye\n")
+        XCTAssertTrue(r.stderr.hasSuffix("dry run: 1 create, 0 updates, 0 deletes planned; nothing was sent\n"), r.stderr)
+        let flags = try runTool(["-e", "os.exit(true)"])
+        XCTAssertEqual(flags.status, 0)
+        XCTAssertEqual(try runTool(["-e", "os.exit(false)"]).status, 1)
+    }
+
     func testEmbeddedEmulatorStartsOnFirstUseOnly() throws {
         let env = ["XDG_DATA_HOME": dir + "/data"]
         let quiet = try runTool(["-e", "print(1 + 1)"], env: env)
