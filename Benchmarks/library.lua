@@ -2,7 +2,7 @@
 -- --in-memory --speed 0.000001`, so that only `advance` moves the clock).
 --   library.lua rotate N CONCURRENCY   converge N databases (the emulator must hold them)
 --   library.lua waitall N              N archives, one waitAll (a few list calls per round)
---   library.lua wait N                 the same N archives, task.map over archives.wait
+--   library.lua wait N                 the same N archives, one archives.wait each, all at once
 -- run.sh resets and seeds the emulator between phases and counts requests with /emulator/stats.
 local mode, n, conc = ...
 n = tonumber(n) or 1000
@@ -20,8 +20,8 @@ local ids = {}
 for db in backups.resources.databases.each() do ids[#ids + 1] = db["$id"] end
 local started = task.map(ids, function(id) return backups.archives.create{ services = { "databases" }, resourceId = id } end,
   { concurrency = 32, progress = false })
--- The clock is frozen: everything finishes when it moves, half a second into the wait.
-task.spawn(function() task.sleep(0.5) backups.emulator.advance(3600) end)
+-- The clock is frozen: everything finishes when it moves, 3 s into the wait (12 polling rounds).
+task.spawn(function() task.sleep(3) backups.emulator.advance(3600) end)
 local t0 = task.now()
 local done = 0
 if mode == "waitall" then
@@ -29,7 +29,7 @@ if mode == "waitall" then
   for _ in pairs(results) do done = done + 1 end
 else
   local results = task.map(started, function(a) return backups.archives.wait(a["$id"], { interval = 0.25 }) end,
-    { concurrency = 16, progress = false })
+    { concurrency = #started, progress = false })
   for _ in pairs(results) do done = done + 1 end
 end
 print(string.format("%-8s %5d archives: all %d final %.2fs after the wait began", mode, #started, done, task.now() - t0))

@@ -23,8 +23,7 @@ local spec = {
 local opts = args.cli({ ... }, spec)
 if not opts then return end
 
-local serviceOfKind = { databases = "databases", buckets = "storage", functions = "functions" }
-local services = #opts.service > 0 and opts.service or { serviceOfKind[opts.kind] }
+local services = #opts.service > 0 and opts.service or { backups.resources[opts.kind].service }
 local ids = opts.resource
 if #ids == 0 then
   for r in backups.resources[opts.kind].each() do ids[#ids + 1] = r["$id"] end

@@ -33,7 +33,9 @@ if #ids == 0 then args.fail(spec, "which resource? give --resource ID or --all (
 if opts.into and #ids > 1 then args.fail(spec, "--into names one new database: give exactly one --resource") end
 
 local names = {}
-for r in backups.resources.databases.each({ Query.equal("$id", ids) }) do names[r["$id"]] = r.name end
+for _, q in ipairs(Query.equalAny("$id", ids)) do
+  for r in backups.resources.databases.each({ q }) do names[r["$id"]] = r.name end
+end
 
 local restorations, startErrors = task.map(ids, function(id)
   local newest = backups.archives.list({ Query.equal("resourceId", id), Query.equal("status", "completed"),

@@ -1,5 +1,6 @@
 // bkup-bench: the in-process halves of the benchmarks (Benchmarks/run.sh runs them all).
 //   bkup-bench calls                          Lua->Swift no-op vs Lua->C no-op, 10M calls each
+//   bkup-bench limits                         CPU-bound Lua with each run limit vs none
 //   bkup-bench client URL PROJECT KEY N C     N GETs of one policy at concurrency C (BackupsClient)
 //   bkup-bench latency URL PROJECT KEY N PATHQUERY...   mean/p50/p99 of sequential GETs of each path
 import BackupsClient
@@ -128,13 +129,49 @@ func hostStartup() throws {
     }
 }
 
+/// What each limit costs CPU-bound Lua: the same workload in one host, run with no limits,
+/// with a deadline, an instruction budget, a memory cap; the best of 15 runs of each, in
+/// CPU time (this machine's wall clock is noisy).
+func limits() throws {
+    let workload = """
+        local function fib(n) if n < 2 then return n end return fib(n - 1) + fib(n - 2) end
+        local t = {}
+        for i = 1, 200000 do t[i] = tostring(i) end
+        return fib(27) + #table.concat(t)
+        """
+    let host = try BkupHost()
+    host.output = { _ in }
+    let cases: [(String, RunLimits)] = [
+        ("no limits (baseline)", RunLimits()),
+        ("--timeout 1e6", RunLimits(timeout: 1_000_000)),
+        ("--max-instructions 1e12", RunLimits(maxInstructions: 1_000_000_000_000)),
+        ("--max-memory 1G", RunLimits(maxMemory: 1 << 30)),
+        ("all three", RunLimits(timeout: 1_000_000, maxInstructions: 1_000_000_000_000, maxMemory: 1 << 30)),
+    ]
+    var best = [Double](repeating: .infinity, count: cases.count)
+    for _ in 0..<15 {
+        for (i, (_, limits)) in cases.enumerated() {
+            host.limits = limits
+            host.lua.collectGarbage()  // each run starts from the same heap
+            let t0 = clock()
+            try host.run(string: workload)
+            best[i] = min(best[i], Double(clock() - t0) / Double(CLOCKS_PER_SEC) * 1000)
+        }
+    }
+    for (i, (label, _)) in cases.enumerated() {
+        print(label.padding(toLength: 26, withPad: " ", startingAt: 0)
+              + String(format: "%7.1f ms CPU   %.2fx", best[i], best[i] / best[0]))
+    }
+}
+
 let args = Array(CommandLine.arguments.dropFirst())
 switch args.first {
 case "calls": try calls()
 case "startup": try hostStartup()
+case "limits": try limits()
 case "client": try await client(Array(args.dropFirst()))
 case "latency": try await latency(Array(args.dropFirst()))
 default:
-    print("usage: bkup-bench calls | client URL PROJECT KEY N C | latency URL PROJECT KEY N LABEL=QUERIES...")
+    print("usage: bkup-bench calls | limits | startup | client URL PROJECT KEY N C | latency URL PROJECT KEY N LABEL=QUERIES...")
     exit(2)
 }

@@ -169,6 +169,7 @@ public final class BkupHost {
     /// garbage of the stopped run collected.
     private func endRun() {
         let stopped = lastStop != nil || lua.stopReason != nil
+        lua.endRun()
         lua.clearInterrupt()
         if stopped { lua.collectGarbage() }
     }

@@ -401,7 +401,10 @@ static int64_t monotonic_ns(void) {
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static int limits_active(bkup_state *s) { return s->instruction_limit != 0 || s->deadline_ns != 0; }
+// The count hook runs only for an instruction budget: with a hook set, Lua's VM takes a slow
+// path on every instruction. A deadline alone costs nothing until it passes (bkup_stop_async
+// from a watchdog, and bkup_check_deadline while tasks wait on I/O).
+static int limits_active(bkup_state *s) { return s->instruction_limit != 0; }
 
 // Records why the run stops and arms the hook on the running thread. Not for signal handlers
 // (it formats into the state): those use bkup_interrupt.
@@ -441,7 +444,7 @@ static void bkup_hook(lua_State *L, lua_Debug *ar) {
                (unsigned long long)s->instruction_limit);
       stop(s, BKUP_STOP_INSTRUCTIONS, message);
     } else if (s->deadline_ns && monotonic_ns() >= s->deadline_ns) {
-      stop(s, BKUP_STOP_TIMEOUT, "time limit exceeded: the script ran past its deadline (--timeout)");
+      stop(s, BKUP_STOP_TIMEOUT, bkup_timeout_message());
     } else {
       if (lua_gethookcount(L) != s->hook_step) lua_sethook(L, bkup_hook, LUA_MASKCOUNT, s->hook_step);
       return;
@@ -453,15 +456,21 @@ static void bkup_hook(lua_State *L, lua_Debug *ar) {
   lua_error(L);
 }
 
-void bkup_interrupt(lua_State *L, const char *reason) {
+void bkup_stop_async(lua_State *L, int kind, const char *reason) {
   bkup_state *s = state_of(L);
   if (s->interrupted) return;
   s->reason = reason;
-  s->stop_kind = BKUP_STOP_INTERRUPT;
+  s->stop_kind = kind;
   s->interrupted = 1;
+  // As lua.c's laction: setting a hook is safe from a signal handler or another thread. A
+  // thread resumed after this point is armed by bkup_resume, which sees `interrupted`.
   lua_State *r = s->running ? s->running : L;
   lua_sethook(r, bkup_hook, LUA_MASKCOUNT, 1);
 }
+
+void bkup_interrupt(lua_State *L, const char *reason) { bkup_stop_async(L, BKUP_STOP_INTERRUPT, reason); }
+
+const char *bkup_timeout_message(void) { return "time limit exceeded: the script ran past its deadline (--timeout)"; }
 
 void bkup_stop(lua_State *L, int kind, const char *message, int exit_code) {
   bkup_state *s = state_of(L);
@@ -486,7 +495,7 @@ void bkup_set_limits(lua_State *L, uint64_t instructions, double seconds) {
 int bkup_check_deadline(lua_State *L) {
   bkup_state *s = state_of(L);
   if (!s->interrupted && s->deadline_ns && monotonic_ns() >= s->deadline_ns) {
-    stop(s, BKUP_STOP_TIMEOUT, "time limit exceeded: the script ran past its deadline (--timeout)");
+    stop(s, BKUP_STOP_TIMEOUT, bkup_timeout_message());
   }
   return s->interrupted;
 }

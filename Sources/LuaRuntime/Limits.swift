@@ -1,5 +1,6 @@
 import CLua
 import CLuaBridge
+import Dispatch
 
 /// Limits on one run of Lua code. Every limit, once hit, stops the run for good: from the
 /// next instruction on, every instruction in every coroutine raises the limit's error, so a
@@ -78,7 +79,24 @@ extension LuaState {
     /// Arms the time and instruction limits for the run that starts now. Memory and tasks are
     /// set where they are enforced (`memoryLimit`, `LuaScheduler.maxTasks`).
     public func startRun(limits: RunLimits) {
+        let run = runGeneration.withLock { generation -> UInt64 in
+            generation &+= 1
+            return generation
+        }
         bkup_set_limits(L, limits.maxInstructions, limits.timeout)
+        guard limits.timeout > 0 else { return }
+        // The deadline needs no hook while the script is within it: a watchdog sets one when
+        // it passes (as Ctrl-C does).
+        let stopper = LateStop(state: self)
+        DispatchQueue.global().asyncAfter(deadline: .now() + limits.timeout) {
+            stopper.timeout(ifStill: run)
+        }
+    }
+
+    /// Ends the run's limits: a watchdog that fires later stops nothing.
+    public func endRun() {
+        runGeneration.withLock { $0 &+= 1 }
+        bkup_set_limits(L, 0, 0)
     }
 
     /// Stops the run when its deadline has passed; true when a stop is pending.
@@ -104,5 +122,19 @@ extension LuaState {
             return .none
         })
         stack.setField(-2, "exit")
+    }
+}
+
+/// A deadline watchdog's handle on a state that may be gone by the time it fires.
+private final class LateStop: @unchecked Sendable {
+    weak var state: LuaState?
+    init(state: LuaState) { self.state = state }
+
+    func timeout(ifStill run: UInt64) {
+        guard let state else { return }
+        state.runGeneration.withLock { generation in
+            guard generation == run, !state.isClosed else { return }
+            bkup_stop_async(state.L, BKUP_STOP_TIMEOUT, bkup_timeout_message())
+        }
     }
 }

@@ -15,6 +15,9 @@ public final class LuaState {
     public let L: OpaquePointer
     public private(set) var isClosed = false
     private let pendingUnrefs = Mutex<[Int32]>([])
+    /// Which run a deadline watchdog belongs to; bumped when a run ends or the state closes, so
+    /// that a late watchdog stops nothing.
+    let runGeneration = Mutex<UInt64>(0)
     /// Output sink for `print`; nil means standard output.
     public var printHandler: ((String) -> Void)?
     private var lazyPreloader: LuaRef?
@@ -52,7 +55,10 @@ public final class LuaState {
     /// Closes the state (running pending `__gc` and `__close` metamethods). Idempotent.
     public func close() {
         guard !isClosed else { return }
-        isClosed = true
+        runGeneration.withLock { generation in
+            generation &+= 1
+            isClosed = true
+        }
         bkup_close(L)
     }
 

@@ -160,12 +160,7 @@ final class FuzzTests: XCTestCase {
     func testEveryBindingSurvivesRandomArguments() throws {
         let emulator = try EmulatorHarness.startBlocking(seed: 5, speed: 0.000001)
         defer { try? emulator.blocking { await emulator.stop() } }
-        var c = HostConfiguration(endpoint: emulator.url, project: emulator.project, apiKey: emulator.key)
-        c.progress = false
-        var r = RetryPolicy()
-        r.baseDelay = 0.001
-        r.maxAttempts = 2
-        c.retry = r
+        var c = HostConfiguration.testing(emulator)
         // A safety net, not the subject: no batch may hang.
         c.limits = RunLimits(timeout: 120)
         let host = try BkupHost(configuration: c)

@@ -44,6 +44,9 @@ final class LimitsTests: XCTestCase {
     func testAnInfiniteLoopStopsAtTheDeadline() throws {
         let h = try host(RunLimits(timeout: 0.3))
         assertStops(h, "while true do end", "time limit exceeded", .timeout)
+        // Wherever the loop runs: a user's own coroutine, or a task the main one waits for.
+        assertStops(h, "coroutine.wrap(function() while true do end end)()", "time limit exceeded", .timeout)
+        assertStops(h, "task.spawn(function() local n = 0 while true do n = n + 1 end end):wait()", "time limit exceeded", .timeout)
     }
 
     func testTheInstructionBudgetCountsEveryCoroutine() throws {

@@ -20,14 +20,9 @@ final class LuaAPITests: XCTestCase {
     }
 
     func host(dryRun: Bool = false, concurrency: Int = 16, endpoint: String? = nil) throws -> BkupHost {
-        var c = HostConfiguration(endpoint: endpoint ?? emulator.url, project: emulator.project, apiKey: emulator.key)
+        var c = HostConfiguration.testing(emulator, endpoint: endpoint)
         c.dryRun = dryRun
         c.concurrency = concurrency
-        c.progress = false
-        var r = RetryPolicy()
-        r.baseDelay = 0.01
-        r.maxAttempts = 3
-        c.retry = r
         let h = try BkupHost(configuration: c)
         h.notice = { [unowned self] in self.notices.append($0) }
         h.output = { [unowned self] in self.printed.append($0) }

@@ -23,13 +23,8 @@ final class OperatorLibraryTests: XCTestCase {
     }
 
     func host(dryRun: Bool = false) throws -> BkupHost {
-        var c = HostConfiguration(endpoint: emulator.url, project: emulator.project, apiKey: emulator.key)
+        var c = HostConfiguration.testing(emulator)
         c.dryRun = dryRun
-        c.progress = false
-        var r = RetryPolicy()
-        r.baseDelay = 0.01
-        r.maxAttempts = 3
-        c.retry = r
         let h = try BkupHost(configuration: c)
         h.notice = { [unowned self] in self.notices.append($0) }
         h.output = { [unowned self] in self.printed.append($0) }
@@ -297,6 +292,14 @@ final class OperatorLibraryTests: XCTestCase {
             local done = 0
             for i = 1, 60 do if results[i] then done = done + 1; assert(results[i].status == "completed") end end
             assert(done == 59 and errors[7] and errors[7].code == 404 and next(errors, 7) == nil)
+            -- Query.equalAny: any number of values, as queries the service accepts
+            local many = {}
+            for i = 1, 120 do many[i] = string.format("id-%03d", i) end
+            local qs = Query.equalAny("$id", many)
+            assert(#qs == 3 and #json.decode(qs[1]).values == 50 and #json.decode(qs[3]).values == 20)
+            local long = {}
+            for i = 1, 100 do long[i] = string.rep("x", 35) .. (i % 10) end
+            for _, q in ipairs(Query.equalAny("$id", long)) do assert(#q <= 4096, #q) end
             local bad = select(2, pcall(backups.archives.waitAll, {42}))
             assert(bad:find("item #1: ID or record expected, got number"), bad)
             return done

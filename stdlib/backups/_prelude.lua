@@ -61,9 +61,11 @@ end
 backups.policies.each = makeEach(backups.policies.list, "policies")
 backups.archives.each = makeEach(backups.archives.list, "archives")
 backups.restorations.each = makeEach(backups.restorations.list, "restorations")
-for _, kind in ipairs({ "databases", "buckets", "functions" }) do
+-- Each kind of resource, and the service that backs it up.
+for kind, service in pairs({ databases = "databases", buckets = "storage", functions = "functions" }) do
   local r = backups.resources[kind]
   r.each = makeEach(r.list, kind)
+  r.service = service
 end
 
 local final = {
@@ -99,19 +101,24 @@ end
 backups.archives.wait = makeWait(backups.archives.get, "archive")
 backups.restorations.wait = makeWait(backups.restorations.get, "restoration")
 
--- Splits IDs into groups whose Query.equal("$id", ...) stays well inside the service's limits
--- (100 values and 4,096 characters per query).
-local function idChunks(ids)
-  local chunks, chunk, length = {}, {}, 0
-  for _, id in ipairs(ids) do
-    if #chunk == 50 or length + #id + 3 > 3000 then
-      chunks[#chunks + 1], chunk, length = chunk, {}, 0
-    end
-    chunk[#chunk + 1] = id
-    length = length + #id + 3
+-- Query.equalAny(attribute, values) --> {query, ...}: Query.equal over any number of values,
+-- as several queries that each stay well inside the service's limits (100 values and 4,096
+-- characters per query). Each query is one list call: for q in ... do list{q, ...} end.
+function Query.equalAny(attribute, values)
+  if type(values) ~= "table" then
+    error("bad argument #2 to 'equalAny' (list of values expected, got " .. type(values) .. ")", 2)
   end
-  if #chunk > 0 then chunks[#chunks + 1] = chunk end
-  return chunks
+  local queries, chunk, length = {}, {}, 0
+  for _, v in ipairs(values) do
+    local size = #tostring(v) + 3
+    if #chunk == 50 or length + size > 3000 then
+      queries[#queries + 1], chunk, length = Query.equal(attribute, chunk), {}, 0
+    end
+    chunk[#chunk + 1] = v
+    length = length + size
+  end
+  if #chunk > 0 then queries[#queries + 1] = Query.equal(attribute, chunk) end
+  return queries
 end
 
 -- Waits for many records at once: each round asks for every unfinished one in a few list
@@ -154,19 +161,19 @@ local function makeWaitAll(list, get, key, noun)
     local deadline = task.now() + timeout
     while #waiting > 0 do
       local still = {}
-      for _, chunk in ipairs(idChunks(waiting)) do
-        local found = {}
-        for _, r in ipairs(list({ Query.equal("$id", chunk), Query.limit(#chunk) })[key]) do found[r["$id"]] = r end
-        for _, id in ipairs(chunk) do
-          local record = found[id]
-          if not record then
-            -- Not listed: gone, or a record that exists only in a dry run's plan.
-            local ok, r = pcall(get, id)
-            if ok then record = r else settle(id, nil, r) end
-          end
-          if record then
-            if final[noun][record.status] then settle(id, record) else still[#still + 1] = id end
-          end
+      local found = {}
+      for _, q in ipairs(Query.equalAny("$id", waiting)) do
+        for _, r in ipairs(list({ q, Query.limit(50) })[key]) do found[r["$id"]] = r end
+      end
+      for _, id in ipairs(waiting) do
+        local record = found[id]
+        if not record then
+          -- Not listed: gone, or a record that exists only in a dry run's plan.
+          local ok, r = pcall(get, id)
+          if ok then record = r else settle(id, nil, r) end
+        end
+        if record then
+          if final[noun][record.status] then settle(id, record) else still[#still + 1] = id end
         end
       end
       waiting = still

@@ -18,7 +18,6 @@ local backups = backups
 local dates = require("dates")
 local report = require("backups.report")
 
-local serviceOfKind = { databases = "databases", buckets = "storage", functions = "functions" }
 local allChecks = { "unprotected", "disabled", "failed", "stale" }
 
 local Audit = {}
@@ -51,7 +50,7 @@ return function(opts)
   local kinds = opts.kinds or { "databases" }
   if type(kinds) == "string" then kinds = { kinds } end
   for _, k in ipairs(kinds) do
-    if not serviceOfKind[k] then error(string.format("audit: unknown resource kind '%s' (databases, buckets or functions)", tostring(k)), 2) end
+    if k ~= "databases" and k ~= "buckets" and k ~= "functions" then error(string.format("audit: unknown resource kind '%s' (databases, buckets or functions)", tostring(k)), 2) end
   end
   local checks = {}
   for _, c in ipairs(opts.checks or allChecks) do checks[c] = true end
@@ -69,7 +68,7 @@ return function(opts)
 
   if checks.unprotected then
     for _, kind in ipairs(kinds) do
-      local service = serviceOfKind[kind]
+      local service = backups.resources[kind].service
       local projectWide, own, disabledOnly = false, {}, {}
       for _, p in ipairs(policies) do
         local covers = false

@@ -125,9 +125,8 @@ function M.plan(rules)
     table.insert(groups[key], a)
   end
   if rules.resources then
-    for i = 1, #rules.resources, 50 do
-      local chunk = { table.unpack(rules.resources, i, math.min(i + 49, #rules.resources)) }
-      for a in backups.archives.each({ Query.equal("resourceId", chunk) }) do add(a) end
+    for _, q in ipairs(Query.equalAny("resourceId", rules.resources)) do
+      for a in backups.archives.each({ q }) do add(a) end
     end
   else
     for a in backups.archives.each() do add(a) end

@@ -23,7 +23,6 @@
 -- a dry run plans every step.
 local backups, task, ID, cron = backups, task, ID, cron
 
-local serviceOfKind = { databases = "databases", buckets = "storage", functions = "functions" }
 local placeholders = { resourceId = true, resourceName = true, kind = true, service = true }
 
 local function fail(message) error("backups.rotate: " .. message, 3) end
@@ -72,7 +71,7 @@ local function checkSpec(spec, kind)
     fail("spec.retention must be a positive integer number of days")
   end
   if spec.enabled ~= nil and type(spec.enabled) ~= "boolean" then fail("spec.enabled must be a boolean") end
-  local services = spec.services or { serviceOfKind[kind] }
+  local services = spec.services or { backups.resources[kind].service }
   if type(services) == "string" then services = { services } end
   if type(services) ~= "table" or #services == 0 then fail("spec.services must be a non-empty list of services") end
   local out = {
@@ -99,7 +98,7 @@ local function selectResources(selector)
   else
     fail("bad argument #1 (selector expected: a kind, a list of IDs, or {kind=, ids=|queries=}; got " .. type(selector) .. ")")
   end
-  if not serviceOfKind[kind] then
+  if kind ~= "databases" and kind ~= "buckets" and kind ~= "functions" then
     fail(string.format("unknown resource kind '%s' (databases, buckets or functions)", tostring(kind)))
   end
   local source = backups.resources[kind]
@@ -111,9 +110,8 @@ local function selectResources(selector)
       wanted[#wanted + 1] = id
     end
     local found = {}
-    for i = 1, #wanted, 50 do
-      local chunk = { table.unpack(wanted, i, math.min(i + 49, #wanted)) }
-      for r in source.each({ Query.equal("$id", chunk) }) do found[r["$id"]] = r end
+    for _, q in ipairs(Query.equalAny("$id", wanted)) do
+      for r in source.each({ q }) do found[r["$id"]] = r end
     end
     for _, id in ipairs(wanted) do
       if found[id] then resources[#resources + 1] = found[id] else missing[#missing + 1] = id end

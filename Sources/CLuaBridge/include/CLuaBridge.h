@@ -82,13 +82,16 @@ void bkup_seal_metatable(lua_State *L, int idx);
 
 // Interrupts: safe to call from another thread or a signal handler. `reason` must be static.
 void bkup_interrupt(lua_State *L, const char *reason);
+void bkup_stop_async(lua_State *L, int kind, const char *reason);
+const char *bkup_timeout_message(void);
 // A stop from the Lua thread (the message is copied).
 void bkup_stop(lua_State *L, int kind, const char *message, int exit_code);
 int bkup_stop_kind(lua_State *L);
 const char *bkup_stop_reason(lua_State *L);
 int bkup_exit_code(lua_State *L);
-// Limits for the run that starts now: an instruction budget and a wall-clock deadline in
-// seconds from now (0 = none), enforced by a count hook in every coroutine.
+// Limits for the run that starts now: an instruction budget, enforced by a count hook in every
+// coroutine, and a wall-clock deadline in seconds from now (0 = none), which the host's
+// watchdog enforces with bkup_stop_async.
 void bkup_set_limits(lua_State *L, uint64_t instructions, double seconds);
 // Stops the run if its deadline has passed (for when no Lua code runs: tasks waiting on I/O).
 // Returns whether a stop is pending.
