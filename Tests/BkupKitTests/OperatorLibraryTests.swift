@@ -148,6 +148,7 @@ final class OperatorLibraryTests: XCTestCase {
             assert(why("databases", {schedule = "@daily", retention = 3, sched = 1}):find("unknown field 'sched'"))
             assert(why("tables", {schedule = "@daily", retention = 3}):find("unknown resource kind 'tables'"))
             assert(why(42, {schedule = "@daily", retention = 3}):find("selector expected"))
+            assert(why("databases", {schedule = "@daily", retention = 3, id = "nightly"}):find("names the same policy for every resource"))
             -- a resource query, and buckets (their service is storage)
             local one = backups.rotate({kind = "databases", queries = {Query.equal("$id", {"db-0002", "db-0004"})}},
                                        {schedule = "@daily", retention = 3})

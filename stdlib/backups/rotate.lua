@@ -164,6 +164,9 @@ local function rotate(selector, spec, opts)
   opts = opts or {}
   local kind, resources, missing = selectResources(selector)
   spec = checkSpec(spec, kind)
+  if #resources > 1 and not spec.id:find("{resource") then
+    fail(string.format("spec.id '%s' names the same policy for every resource: put {resourceId} in it", spec.id))
+  end
   local onChange = opts.onChange or function() end
 
   -- Every policy, once: by ID (a templated ID may point anywhere) and by resource.
