@@ -115,66 +115,52 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
 
     /// The first time strictly after `date` that matches, or nil if none within 8 years.
     public func next(after date: Date) -> Date? {
-        let start = Int64((date.timeIntervalSince1970 / 60).rounded(.down)) + 1  // next whole minute
-        var dayNumber = Int(start >= 0 ? start / 1440 : (start - 1439) / 1440)
-        var minuteOfDay = Int(start - Int64(dayNumber) * 1440)
-        let sortedHours = hours.sorted()
-        let sortedMinutes = minutes.sorted()
-        for _ in 0..<(366 * 8) {
-            let (y, m, d) = WireDate.civilFromDays(dayNumber)
-            if matchesDay(year: y, month: m, day: d) {
-                for h in sortedHours where h >= minuteOfDay / 60 {
-                    for mi in sortedMinutes where h * 60 + mi >= minuteOfDay {
-                        return Date(timeIntervalSince1970: Double(dayNumber * 86400 + h * 3600 + mi * 60))
-                    }
-                }
-            }
-            dayNumber += 1
-            minuteOfDay = 0
-        }
-        return nil
+        firstMatch(fromMinute: Int64((date.timeIntervalSince1970 / 60).rounded(.down)) + 1, forward: true)
     }
 
     /// The next `count` run times after `date`.
     public func next(_ count: Int, after date: Date) -> [Date] {
-        var out: [Date] = []
-        var t = date
-        while out.count < count, let n = next(after: t) {
-            out.append(n)
-            t = n
-        }
-        return out
+        series(count, from: date, next(after:))
     }
 
     /// The last time strictly before `date` that matches, or nil if none within 8 years.
     public func previous(before date: Date) -> Date? {
-        let end = Int64((date.timeIntervalSince1970 / 60).rounded(.up)) - 1  // last whole minute before
-        var dayNumber = Int(end >= 0 ? end / 1440 : (end - 1439) / 1440)
-        var lastMinute = Int(end - Int64(dayNumber) * 1440)
-        let sortedHours = hours.sorted(by: >)
-        let sortedMinutes = minutes.sorted(by: >)
-        for _ in 0..<(366 * 8) {
-            let (y, m, d) = WireDate.civilFromDays(dayNumber)
-            if matchesDay(year: y, month: m, day: d) {
-                for h in sortedHours where h <= lastMinute / 60 {
-                    for mi in sortedMinutes where h * 60 + mi <= lastMinute {
-                        return Date(timeIntervalSince1970: Double(dayNumber * 86400 + h * 3600 + mi * 60))
-                    }
-                }
-            }
-            dayNumber -= 1
-            lastMinute = 1439
-        }
-        return nil
+        firstMatch(fromMinute: Int64((date.timeIntervalSince1970 / 60).rounded(.up)) - 1, forward: false)
     }
 
     /// The last `count` run times before `date`, newest first.
     public func previous(_ count: Int, before date: Date) -> [Date] {
+        series(count, from: date, previous(before:))
+    }
+
+    /// The first matching minute at or after (forward) or at or before `minute` (minutes since
+    /// 1970), day by day.
+    private func firstMatch(fromMinute minute: Int64, forward: Bool) -> Date? {
+        var dayNumber = Int(minute >= 0 ? minute / 1440 : (minute - 1439) / 1440)
+        var bound = Int(minute - Int64(dayNumber) * 1440)  // minute of the first day
+        let hoursInOrder = forward ? hours.sorted() : hours.sorted(by: >)
+        let minutesInOrder = forward ? minutes.sorted() : minutes.sorted(by: >)
+        for _ in 0..<(366 * 8) {
+            let (y, m, d) = WireDate.civilFromDays(dayNumber)
+            if matchesDay(year: y, month: m, day: d) {
+                for h in hoursInOrder where forward ? h >= bound / 60 : h <= bound / 60 {
+                    for mi in minutesInOrder where forward ? h * 60 + mi >= bound : h * 60 + mi <= bound {
+                        return Date(timeIntervalSince1970: Double(dayNumber * 86400 + h * 3600 + mi * 60))
+                    }
+                }
+            }
+            dayNumber += forward ? 1 : -1
+            bound = forward ? 0 : 1439
+        }
+        return nil
+    }
+
+    private func series(_ count: Int, from date: Date, _ step: (Date) -> Date?) -> [Date] {
         var out: [Date] = []
         var t = date
-        while out.count < count, let p = previous(before: t) {
-            out.append(p)
-            t = p
+        while out.count < count, let n = step(t) {
+            out.append(n)
+            t = n
         }
         return out
     }

@@ -289,7 +289,15 @@ final class OperatorLibraryTests: XCTestCase {
             assert(n == 60)
             backups.archives.delete(started[7].id)
             task.spawn(function() task.sleep(0.2) backups.emulator.advance(120) end)
+            -- the progress bar is fed as records settle
+            local progress = {}
+            local draw = task._progress
+            task._progress = function(...) progress[#progress + 1] = {...} end
             results, errors = backups.archives.waitAll(started, {timeout = 30, interval = 0.05})
+            task._progress = draw
+            local last = progress[#progress]
+            assert(last[1] == 60 and last[2] == 60 and last[3] == 1 and last[4] == true, table.concat(last, " ", 1, 3))
+            for i = 2, #progress do assert(progress[i][1] >= progress[i - 1][1]) end
             local done = 0
             for i = 1, 60 do if results[i] then done = done + 1; assert(results[i].status == "completed") end end
             assert(done == 59 and errors[7] and errors[7].code == 404 and next(errors, 7) == nil)
