@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // System libraries (Debian: liblua5.4-dev, libedit-dev).
@@ -35,7 +36,7 @@ let package = Package(
         .target(
             name: "BackupsClient",
             dependencies: [
-                "BackupsModels",
+                "BackupsModels", "BkupJSON",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -45,24 +46,26 @@ let package = Package(
         .target(
             name: "BackupsEmulator",
             dependencies: [
-                "BackupsModels",
+                "BackupsModels", "BkupJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ]),
         .executableTarget(name: "lua-embed", path: "Sources/lua-embed"),
         .plugin(name: "EmbedStdlib", capability: .buildTool(), dependencies: ["lua-embed"]),
         .target(
             name: "BkupKit",
-            dependencies: ["LuaRuntime", "BackupsClient", "CLuaBridge", "CLua"],
+            dependencies: ["LuaRuntime", "BackupsClient", "BackupsModels", .product(name: "Logging", package: "swift-log")],
             plugins: ["EmbedStdlib"]),
         .executableTarget(
             name: "bkup",
-            dependencies: ["BkupKit", "BackupsEmulator", "CEditline", "CLineEdit", "LuaRuntime", "BackupsClient"]),
-        .executableTarget(name: "BkupEmbedExample", dependencies: ["BkupKit"], path: "Sources/BkupEmbedExample"),
+            dependencies: ["BkupKit", "LuaRuntime", "BackupsClient", "BackupsEmulator", "CEditline", "CLineEdit"]),
+        .executableTarget(name: "BkupEmbedExample", dependencies: ["BkupKit", "LuaRuntime", "BackupsClient"], path: "Sources/BkupEmbedExample"),
         .executableTarget(
             name: "bkup-bench",
-            dependencies: ["LuaRuntime", "CLuaBridge", "CLua", "BackupsClient", "BkupKit", "BackupsEmulator"],
+            dependencies: ["LuaRuntime", "BackupsClient", "BkupKit", "BackupsEmulator", "BkupJSON"],
             path: "Benchmarks/bkup-bench"),
 
         .testTarget(name: "LuaRuntimeTests", dependencies: ["LuaRuntime", "CLuaBridge", "CLua"]),
@@ -76,7 +79,10 @@ let package = Package(
             ],
             path: "Tests/Support"),
         .testTarget(name: "BackupsClientTests", dependencies: ["BackupsClient", "BackupsEmulator", "BkupTestSupport"]),
-        .testTarget(name: "BackupsEmulatorTests", dependencies: ["BackupsEmulator", "BackupsClient", "BkupTestSupport"]),
+        .testTarget(
+            name: "BackupsEmulatorTests",
+            dependencies: ["BackupsEmulator", "BackupsClient", "BackupsModels", "BkupJSON", "BkupTestSupport",
+                           .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "BkupKitTests", dependencies: ["BkupKit", "BackupsEmulator", "BackupsModels", "LuaRuntime", "BkupTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["bkup", "BkupEmbedExample", "BkupJSON", "BkupTestSupport"], exclude: ["repl_pty.py"]),
     ],

@@ -7,7 +7,7 @@
 --   bkup scripts/audit.lua --kind databases --kind buckets --since-days 1 --format jsonl
 --
 -- Exit status: 0 when there is nothing to look at, 1 when there is.
-local args = require("args")
+local args = require("bkup.args")
 local report = require("backups.report")
 local spec = {
   name = "scripts/audit.lua",

@@ -6,7 +6,7 @@
 --   bkup scripts/backup-now.lua --resource db-1 --resource db-2 --timeout 1800
 --
 -- Exit status: 0 when every archive completed, 1 when any failed, was skipped or timed out.
-local args = require("args")
+local args = require("bkup.args")
 local report = require("backups.report")
 local spec = {
   name = "scripts/backup-now.lua",

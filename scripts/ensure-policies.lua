@@ -8,7 +8,7 @@
 --   bkup --dry-run scripts/ensure-policies.lua --kind buckets --id "nightly-{resourceId}"
 --
 -- Exit status: 0 when every resource converged, 1 when any failed (each failure is listed).
-local args = require("args")
+local args = require("bkup.args")
 local spec = {
   name = "scripts/ensure-policies.lua",
   summary = "Give every resource of a kind a backup policy to one spec (create, update, replace).",

@@ -8,7 +8,7 @@
 --   bkup scripts/prune-archives.lua --daily 14 --apply    # prune for real
 --
 -- Exit status: 0, or 1 when a delete failed.
-local args = require("args")
+local args = require("bkup.args")
 local report = require("backups.report")
 local spec = {
   name = "scripts/prune-archives.lua",

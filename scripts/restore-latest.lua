@@ -7,7 +7,7 @@
 --   bkup scripts/restore-latest.lua --all --suffix -drill              # every database
 --
 -- Exit status: 0 when every restoration completed, 1 otherwise.
-local args = require("args")
+local args = require("bkup.args")
 local report = require("backups.report")
 local spec = {
   name = "scripts/restore-latest.lua",

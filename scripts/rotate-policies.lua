@@ -7,7 +7,7 @@
 --   bkup --dry-run scripts/rotate-policies.lua --all --retention 14
 --
 -- Exit status: 0 when every matching policy was moved, 1 when any update failed.
-local args = require("args")
+local args = require("bkup.args")
 local report = require("backups.report")
 local spec = {
   name = "scripts/rotate-policies.lua",

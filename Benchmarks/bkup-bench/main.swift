@@ -6,16 +6,13 @@
 import BackupsClient
 import BkupKit
 import BkupJSON
-import CLua
-import CLuaBridge
 import Foundation
 import LuaRuntime
 
 func calls() throws {
     let state = try LuaState()
     state.setGlobal("swift_noop") { _ in .none }
-    lua_pushcclosure(state.L, bkup_c_noop, 0)
-    state.setGlobalFromTop("c_noop")
+    state.setBaselineCFunction("c_noop")
     let code = """
         local f, n = ..., 10000000
         local clock = os.clock

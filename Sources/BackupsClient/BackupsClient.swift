@@ -298,7 +298,7 @@ public final class BackupsClient: Sendable {
     public func getRestoration(_ id: String) async throws(BackupsError) -> BackupRestoration {
         try await send(.getRestoration(id), as: BackupRestoration.self)
     }
-    public func listResources(_ kind: BackupsRequest.ResourceKind, _ queries: [Query] = []) async throws(BackupsError) -> ItemList<Resource> {
+    public func listResources(_ kind: ResourceKind, _ queries: [Query] = []) async throws(BackupsError) -> ItemList<Resource> {
         try await list(.listResources(kind, queries.map(\.description)), Resource.self)
     }
 

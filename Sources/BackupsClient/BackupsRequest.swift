@@ -206,18 +206,7 @@ public struct BackupsRequest: Sendable {
 
     // MARK: resources (read-only)
 
-    public enum ResourceKind: String, Sendable, CaseIterable {
-        case databases, buckets, functions
-        var path: String {
-            switch self {
-            case .databases: return "/databases"
-            case .buckets: return "/storage/buckets"
-            case .functions: return "/functions"
-            }
-        }
-    }
-
     public static func listResources(_ kind: ResourceKind, _ queries: [String] = []) throws(BackupsError) -> BackupsRequest {
-        try listRequest(kind.path, key: kind.rawValue, noun: String(kind.rawValue.dropLast()), queries: queries)
+        try listRequest(kind.path, key: kind.rawValue, noun: kind.noun.lowercased(), queries: queries)
     }
 }

@@ -2,13 +2,71 @@ import BackupsModels
 import Foundation
 import Logging
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// An API key that never prints: its description, debug description and mirror are redacted.
-public struct APIKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    let value: String
+public struct APIKey: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// The secret itself, for the one place that sends it (a request header) and for redaction.
+    public let value: String
     public init(_ value: String) { self.value = value }
     public var description: String { "<redacted>" }
     public var debugDescription: String { "<redacted>" }
     public var customMirror: Mirror { Mirror(self, children: []) }
+
+    public struct FileError: Error, CustomStringConvertible, Sendable {
+        public let description: String
+    }
+
+    /// The key in a file (surrounding white space dropped). The message of a failure names the
+    /// file, never what it holds.
+    public static func read(fromFile path: String) throws(FileError) -> APIKey {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw FileError(description: "cannot read the key file \(path)")
+        }
+        let key = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !key.isEmpty else { throw FileError(description: "the key file \(path) is empty") }
+        return APIKey(key)
+    }
+}
+
+/// Where a client connects, from flags, a fleet file or the environment. Every field is optional:
+/// settings from several sources are layered with `filling(from:)`.
+public struct ConnectionSettings: Sendable {
+    public var endpoint: String?
+    public var project: String?
+    public var apiKey: APIKey?
+    public var selfSigned: Bool?
+
+    public init(endpoint: String? = nil, project: String? = nil, apiKey: APIKey? = nil, selfSigned: Bool? = nil) {
+        self.endpoint = endpoint
+        self.project = project
+        self.apiKey = apiKey
+        self.selfSigned = selfSigned
+    }
+
+    /// The variables the official SDKs' examples and the Appwrite CLI use: APPWRITE_ENDPOINT,
+    /// APPWRITE_PROJECT_ID, APPWRITE_API_KEY, APPWRITE_SELF_SIGNED. The only reader of them.
+    public static func fromEnvironment(_ read: (String) -> String? = ConnectionSettings.variable) -> ConnectionSettings {
+        ConnectionSettings(
+            endpoint: read("APPWRITE_ENDPOINT"), project: read("APPWRITE_PROJECT_ID"),
+            apiKey: read("APPWRITE_API_KEY").map(APIKey.init),
+            selfSigned: read("APPWRITE_SELF_SIGNED").map { ["1", "true", "yes"].contains($0.lowercased()) })
+    }
+
+    /// A non-empty environment variable.
+    public static func variable(_ name: String) -> String? {
+        guard let p = getenv(name) else { return nil }
+        let s = String(cString: p)
+        return s.isEmpty ? nil : s
+    }
+
+    /// These settings, with what they leave unset taken from `other`.
+    public func filling(from other: ConnectionSettings) -> ConnectionSettings {
+        ConnectionSettings(endpoint: endpoint ?? other.endpoint, project: project ?? other.project,
+                           apiKey: apiKey ?? other.apiKey, selfSigned: selfSigned ?? other.selfSigned)
+    }
 }
 
 /// How a client reaches the service and how hard it tries.
@@ -27,23 +85,26 @@ public struct ClientConfiguration: Sendable {
     /// Logs each request (method, path, status, attempt, milliseconds); never headers or key.
     public var logger: Logger? = nil
 
-    public init(endpoint: String, project: String, apiKey: String) {
+    public init(endpoint: String, project: String, apiKey: APIKey) {
         self.endpoint = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
         self.project = project
-        self.apiKey = APIKey(apiKey)
+        self.apiKey = apiKey
     }
 
-    /// From APPWRITE_ENDPOINT, APPWRITE_PROJECT_ID, APPWRITE_API_KEY and APPWRITE_SELF_SIGNED.
-    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> ClientConfiguration {
-        func need(_ name: String) throws -> String {
-            guard let v = env[name], !v.isEmpty else {
-                throw BackupsError.argument("\(name) is not set")
-            }
-            return v
-        }
-        var c = ClientConfiguration(endpoint: try need("APPWRITE_ENDPOINT"), project: try need("APPWRITE_PROJECT_ID"),
-                                    apiKey: try need("APPWRITE_API_KEY"))
-        c.selfSigned = ["1", "true", "yes"].contains((env["APPWRITE_SELF_SIGNED"] ?? "").lowercased())
+    public init(endpoint: String, project: String, apiKey: String) {
+        self.init(endpoint: endpoint, project: project, apiKey: APIKey(apiKey))
+    }
+
+    /// From the environment (see `ConnectionSettings.fromEnvironment`).
+    public static func fromEnvironment(_ read: (String) -> String? = ConnectionSettings.variable) throws(BackupsError)
+        -> ClientConfiguration
+    {
+        let s = ConnectionSettings.fromEnvironment(read)
+        guard let endpoint = s.endpoint else { throw BackupsError.argument("APPWRITE_ENDPOINT is not set") }
+        guard let project = s.project else { throw BackupsError.argument("APPWRITE_PROJECT_ID is not set") }
+        guard let key = s.apiKey else { throw BackupsError.argument("APPWRITE_API_KEY is not set") }
+        var c = ClientConfiguration(endpoint: endpoint, project: project, apiKey: key)
+        c.selfSigned = s.selfSigned ?? false
         return c
     }
 }

@@ -21,11 +21,12 @@ public final class EmulatorServer: Sendable {
     static func application(_ configuration: EmulatorConfiguration, onRunning: @escaping @Sendable (Int) async -> Void) throws
         -> some ApplicationProtocol
     {
-        let engine = try Engine(configuration: configuration)
+        let service = try EmulatorService(configuration: configuration)
         var logger = Logger(label: "bkup-emulator")
         logger.logLevel = .critical
         return Application(
-            responder: EmulatorResponder(engine: engine),
+            router: Routes.router(service),
+            server: .http1(configuration: .init(idleTimeout: .seconds(configuration.idleTimeoutSeconds))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "bkup-emulator"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
@@ -75,5 +76,27 @@ public final class EmulatorServer: Sendable {
     public func stop() async {
         task.cancel()
         _ = try? await task.value
+    }
+}
+
+extension EmulatorConfiguration.Grant {
+    /// `KEY` (every scope) or `KEY:SCOPE,SCOPE...`, as `bkup serve --key` takes it. Unknown
+    /// scopes are refused; Appwrite's aliases (`backups.policies.read`) are accepted.
+    public init(parsing spec: String) throws {
+        guard let colon = spec.lastIndex(of: ":"), !spec[spec.index(after: colon)...].isEmpty,
+            spec[spec.index(after: colon)...].allSatisfy({ $0.isLetter || $0 == "." || $0 == "," })
+        else {
+            self.init(secret: spec)
+            return
+        }
+        var scopes = Set<String>()
+        for raw in spec[spec.index(after: colon)...].split(separator: ",") {
+            let name = Routes.scopeAliases[String(raw)] ?? String(raw)
+            guard Routes.scopes.contains(name) else {
+                throw ServiceError.argument("key", "unknown scope '\(raw)' (scopes: \(Routes.scopes.sorted().joined(separator: ", ")))")
+            }
+            scopes.insert(name)
+        }
+        self.init(secret: String(spec[..<colon]), scopes: scopes)
     }
 }

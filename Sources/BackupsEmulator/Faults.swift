@@ -1,4 +1,5 @@
 import BkupJSON
+import Synchronization
 
 /// Misbehaviour on command, for tests of clients: the next K requests get a chosen status
 /// (with Retry-After or rate-limit headers, or an HTML body), are delayed, or have their
@@ -11,6 +12,8 @@ struct Faults: Sendable {
             case dropAfterProcessing
             case delay(milliseconds: Int)
             case rateLimitHeaders(remaining: Int, reset: Int64)
+            /// Answer with this status and body, whatever the request.
+            case body(status: Int, text: String)
         }
         var action: Action
         var remaining: Int
@@ -31,7 +34,7 @@ struct Faults: Sendable {
     /// Reads the control API's body:
     /// `{"archiveFailureRate":0.5, "clear":true, "next":[{"count":2,"status":503,"retryAfter":"1"},
     ///   {"drop":true}, {"dropAfter":true}, {"delayMs":2000}, {"status":502,"html":true},
-    ///   {"rateLimitRemaining":0,"rateLimitReset":1767225600}]}`
+    ///   {"rateLimitRemaining":0,"rateLimitReset":1767225600}, {"body":"","status":200}]}`
     mutating func apply(_ body: JSONValue) throws {
         if body["clear"]?.boolValue == true { self = Faults() }
         if let rate = body["archiveFailureRate"]?.doubleValue {
@@ -41,14 +44,22 @@ struct Faults: Sendable {
             archiveFailureRate = rate
         }
         for item in body["next"]?.arrayValue ?? [] {
-            let count = Int(item["count"]?.intValue ?? 1)
+            guard case .object = item else { throw ServiceError.argument("next", "each fault must be an object") }
+            let count = Int(clamping: item["count"]?.intValue ?? 1)
             let action: Scripted.Action
             if item["drop"]?.boolValue == true {
                 action = .drop
             } else if item["dropAfter"]?.boolValue == true {
                 action = .dropAfterProcessing
             } else if let ms = item["delayMs"]?.intValue {
+                guard (0...600_000).contains(ms) else { throw ServiceError.argument("delayMs", "Value must be between 0 and 600000") }
                 action = .delay(milliseconds: Int(ms))
+            } else if let text = item["body"]?.stringValue {
+                let status = item["status"]?.intValue ?? 200
+                guard (200...599).contains(status) else {
+                    throw ServiceError.argument("status", "Value must be a status between 200 and 599")
+                }
+                action = .body(status: Int(status), text: text)
             } else if let status = item["status"]?.intValue {
                 guard (400...599).contains(status) else {
                     throw ServiceError.argument("status", "Value must be an error status between 400 and 599")
@@ -58,9 +69,19 @@ struct Faults: Sendable {
             } else if let remaining = item["rateLimitRemaining"]?.intValue, let reset = item["rateLimitReset"]?.intValue {
                 action = .rateLimitHeaders(remaining: Int(remaining), reset: reset)
             } else {
-                throw ServiceError.argument("next", "each fault needs one of status, drop, dropAfter, delayMs, rateLimitRemaining")
+                throw ServiceError.argument("next", "each fault needs one of status, body, drop, dropAfter, delayMs, rateLimitRemaining")
             }
             scripted.append(Scripted(action: action, remaining: max(1, count)))
         }
     }
+}
+
+/// The faults of a running server, shared by its requests.
+final class FaultInjector: Sendable {
+    private let state = Mutex(Faults())
+
+    func next() -> Faults.Scripted.Action? { state.withLock { $0.next() } }
+    func apply(_ body: JSONValue) throws { try state.withLock { try $0.apply(body) } }
+    func reset() { state.withLock { $0 = Faults() } }
+    var archiveFailureRate: Double { state.withLock { $0.archiveFailureRate } }
 }

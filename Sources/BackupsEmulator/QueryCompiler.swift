@@ -2,8 +2,8 @@ import BackupsModels
 import BkupJSON
 import GRDB
 
-/// A collection's queryable attributes and how each maps to SQL.
-struct Collection: Sendable {
+/// A collection's table, its queryable attributes and how each maps to SQL.
+struct Schema: Sendable {
     enum Kind: Sendable { case text, integer, bool, date, stringArray }
     struct Attribute: Sendable {
         let column: String
@@ -24,8 +24,13 @@ struct Collection: Sendable {
     let noun: String          // "Policy", "Archive"...
     let notFoundType: String
     let attributes: [String: Attribute]
-    /// Extra SQL condition (resources share one table).
-    let scope: (sql: String, args: [DatabaseValueConvertible & Sendable])?
+    /// The kind of resource (resources share one table).
+    let kind: String?
+
+    /// The rows of `project` (and of this kind): the condition every statement carries.
+    func scope(_ project: String) -> (sql: String, args: [DatabaseValueConvertible & Sendable]) {
+        kind.map { ("project = ? AND kind = ?", [project, $0]) } ?? ("project = ?", [project])
+    }
 
     static let common: [String: Attribute] = [
         "$id": .init(column: "id", kind: .text, nullable: false),
@@ -33,7 +38,7 @@ struct Collection: Sendable {
         "$updatedAt": .init(column: "updatedAt", kind: .date, nullable: false),
     ]
 
-    static let policies = Collection(
+    static let policies = Schema(
         table: "policies", noun: "Policy", notFoundType: "backup_policy_not_found",
         attributes: common.merging([
             "name": .init(column: "name", kind: .text, nullable: false),
@@ -44,9 +49,9 @@ struct Collection: Sendable {
             "enabled": .init(column: "enabled", kind: .bool, nullable: false),
             "services": .init(column: "services", kind: .stringArray, nullable: false),
             "type": .init(column: "type", kind: .text, nullable: false),
-        ]) { a, _ in a }, scope: nil)
+        ]) { a, _ in a }, kind: nil)
 
-    static let archives = Collection(
+    static let archives = Schema(
         table: "archives", noun: "Archive", notFoundType: "backup_archive_not_found",
         attributes: common.merging([
             "status": .init(column: "status", kind: .text, nullable: false),
@@ -57,9 +62,9 @@ struct Collection: Sendable {
             "startedAt": .init(column: "startedAt", kind: .date, nullable: true),
             "services": .init(column: "services", kind: .stringArray, nullable: false),
             "migrationId": .init(column: "migrationId", kind: .text, nullable: false),
-        ]) { a, _ in a }, scope: nil)
+        ]) { a, _ in a }, kind: nil)
 
-    static let restorations = Collection(
+    static let restorations = Schema(
         table: "restorations", noun: "Restoration", notFoundType: "backup_restoration_not_found",
         attributes: common.merging([
             "status": .init(column: "status", kind: .text, nullable: false),
@@ -67,16 +72,16 @@ struct Collection: Sendable {
             "policyId": .init(column: "policyId", kind: .text, nullable: true),
             "startedAt": .init(column: "startedAt", kind: .date, nullable: true),
             "services": .init(column: "services", kind: .stringArray, nullable: false),
-        ]) { a, _ in a }, scope: nil)
+        ]) { a, _ in a }, kind: nil)
 
-    static func resources(_ kind: String, noun: String) -> Collection {
-        Collection(
-            table: "resources", noun: noun, notFoundType: "\(noun.lowercased())_not_found",
+    static func resources(_ kind: ResourceKind) -> Schema {
+        Schema(
+            table: "resources", noun: kind.noun, notFoundType: kind.notFoundType,
             attributes: common.merging([
                 "name": .init(column: "name", kind: .text, nullable: false),
                 "type": .init(column: "type", kind: .text, nullable: true),
                 "enabled": .init(column: "enabled", kind: .bool, nullable: false),
-            ]) { a, _ in a }, scope: ("kind = ?", [kind]))
+            ]) { a, _ in a }, kind: kind.rawValue)
     }
 }
 
@@ -90,6 +95,8 @@ struct CompiledQuery {
     var offset = 0
     var cursor: (id: String, before: Bool)?
     var select: [String]?
+    /// Count the matches (up to 5000); `total=false` skips it.
+    var total = true
 }
 
 struct QueryError: Error {
@@ -100,12 +107,11 @@ struct QueryError: Error {
 enum QueryCompiler {
     static let maxLimit = 5000
 
-    static func compile(_ strings: [String], for c: Collection) throws -> CompiledQuery {
+    static func compile(_ strings: [String], for c: Schema, project: String) throws -> CompiledQuery {
         var q = CompiledQuery()
-        if let scope = c.scope {
-            q.filters.append(scope.sql)
-            q.args.append(contentsOf: scope.args)
-        }
+        let scope = c.scope(project)
+        q.filters.append(scope.sql)
+        q.args.append(contentsOf: scope.args)
         guard strings.count <= Validation.maxQueries else {
             throw QueryError(type: "general_argument_invalid",
                              message: "Invalid `queries` param: Value must be an array of at most \(Validation.maxQueries) queries")
@@ -155,7 +161,7 @@ enum QueryCompiler {
         return q
     }
 
-    static func attribute(_ name: String, in c: Collection) throws -> Collection.Attribute {
+    static func attribute(_ name: String, in c: Schema) throws -> Schema.Attribute {
         guard let a = c.attributes[name] else {
             throw QueryError(type: "general_query_invalid",
                              message: "Invalid query: Attribute not found in schema: \(name.isEmpty ? "(none)" : name)")
@@ -163,7 +169,7 @@ enum QueryCompiler {
         return a
     }
 
-    static func bind(_ v: JSONValue, _ a: Collection.Attribute, _ method: String) throws -> DatabaseValueConvertible & Sendable {
+    static func bind(_ v: JSONValue, _ a: Schema.Attribute, _ method: String) throws -> DatabaseValueConvertible & Sendable {
         switch (a.kind, v) {
         case (.date, .string(let s)):
             guard let d = WireDate.parse(s) else {
@@ -185,7 +191,7 @@ enum QueryCompiler {
             .replacingOccurrences(of: "_", with: "\\_")
     }
 
-    static func condition(_ query: Query, in c: Collection) throws -> (String, [DatabaseValueConvertible & Sendable]) {
+    static func condition(_ query: Query, in c: Schema) throws -> (String, [DatabaseValueConvertible & Sendable]) {
         if query.method == "or" || query.method == "and" {
             var parts: [String] = []
             var args: [DatabaseValueConvertible & Sendable] = []
@@ -254,20 +260,20 @@ enum QueryCompiler {
     }
 
     /// Runs a list: the page of rows and the total (counted up to 5000).
-    static func run(_ q: CompiledQuery, in c: Collection, db: Database) throws -> (total: Int, rows: [Row]) {
+    static func run(_ q: CompiledQuery, in c: Schema, project: String, db: Database) throws -> (total: Int, rows: [Row]) {
         var whereParts = q.filters
         var whereArgs = q.args
         let totalSQL = "SELECT COUNT(*) FROM (SELECT 1 FROM \(c.table)"
             + (whereParts.isEmpty ? "" : " WHERE " + whereParts.map { "(\($0))" }.joined(separator: " AND "))
             + " LIMIT 5000)"
-        let total = try Int.fetchOne(db, sql: totalSQL, arguments: StatementArguments(whereArgs)) ?? 0
+        let total = q.total ? try Int.fetchOne(db, sql: totalSQL, arguments: StatementArguments(whereArgs)) ?? 0 : 0
 
         var order = q.order
         order.append(("seq", order.last?.desc ?? false))
         if let cursor = q.cursor {
-            let cursorSQL = "SELECT " + order.map(\.expr).joined(separator: ", ") + " FROM \(c.table) WHERE id = ?"
-                + (c.scope.map { " AND \($0.sql)" } ?? "")
-            guard let row = try Row.fetchOne(db, sql: cursorSQL, arguments: StatementArguments([cursor.id] + (c.scope?.args ?? []))) else {
+            let scope = c.scope(project)
+            let cursorSQL = "SELECT " + order.map(\.expr).joined(separator: ", ") + " FROM \(c.table) WHERE id = ? AND \(scope.sql)"
+            guard let row = try Row.fetchOne(db, sql: cursorSQL, arguments: StatementArguments([cursor.id] + scope.args)) else {
                 throw QueryError(type: "general_cursor_not_found", message: "Cursor not found: \(c.noun.lowercased()) '\(cursor.id)' does not exist")
             }
             if order.allSatisfy({ $0.desc == order[0].desc }) {

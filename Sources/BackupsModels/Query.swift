@@ -160,3 +160,27 @@ public struct Query: Sendable, Hashable, CustomStringConvertible {
         (values ?? []).compactMap { Query(json: $0) }
     }
 }
+
+extension Query {
+    /// `equal` over any number of values, split into queries that each stay well inside the
+    /// service's limits (50 values and about 3,000 characters each, against 100 and 4,096).
+    public static func equalAny(_ attribute: String, _ values: [JSONValue]) -> [Query] {
+        var queries: [Query] = []
+        var chunk: [JSONValue] = []
+        var length = 0
+        for v in values {
+            var encoded: [UInt8] = []
+            writeValue(v, into: &encoded)
+            let size = encoded.count + 1
+            if chunk.count == 50 || (length + size > 3000 && !chunk.isEmpty) {
+                queries.append(.equal(attribute, .array(chunk)))
+                chunk = []
+                length = 0
+            }
+            chunk.append(v)
+            length += size
+        }
+        if !chunk.isEmpty { queries.append(.equal(attribute, .array(chunk))) }
+        return queries
+    }
+}

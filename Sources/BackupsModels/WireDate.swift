@@ -4,7 +4,12 @@ import Foundation
 /// `2026-11-26T20:07:20.123+00:00`. Parsing also accepts `Z`, no fraction, and other offsets.
 public enum WireDate {
     public static func format(_ date: Date) -> String {
-        let totalMillis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        // To the nearest millisecond: a date made from whole milliseconds (ms / 1000) comes back
+        // exactly, where rounding down would lose one to floating point.
+        format(milliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded()))
+    }
+
+    public static func format(milliseconds totalMillis: Int64) -> String {
         let millis = Int(((totalMillis % 1000) + 1000) % 1000)
         let seconds = (totalMillis - Int64(millis)) / 1000
         let (y, mo, d, h, mi, s) = civil(seconds)

@@ -8,7 +8,7 @@ import Glibc
 #endif
 
 var config = HostConfiguration()
-try Environment.apply(to: &config, keyFile: nil)
+config.fillFromEnvironment()
 guard config.endpoint != nil else {
     print("set APPWRITE_ENDPOINT, APPWRITE_PROJECT_ID and APPWRITE_API_KEY (e.g. for `bkup serve`)")
     exit(2)

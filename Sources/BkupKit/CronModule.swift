@@ -1,5 +1,4 @@
 import BackupsModels
-import CLua
 import Foundation
 import LuaRuntime
 
@@ -64,12 +63,12 @@ enum CronModule {
     /// A time argument: an ISO date, Unix seconds, or nothing (now).
     static func time(_ call: LuaCall, _ i: Int32) throws -> Date {
         switch call.type(i) {
-        case LUA_TNONE, LUA_TNIL: return Date()
-        case LUA_TNUMBER:
+        case .none, .nil: return Date()
+        case .number:
             let seconds = try call.number(i)
             guard seconds.isFinite, abs(seconds) < 1e12 else { throw LuaArgumentError(index: i, "time out of range") }
             return Date(timeIntervalSince1970: seconds)
-        case LUA_TSTRING:
+        case .string:
             let text = try call.string(i)
             guard let date = WireDate.parse(text) else {
                 throw LuaArgumentError(index: i, "ISO 8601 date expected, got '\(text)'")

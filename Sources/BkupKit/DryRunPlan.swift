@@ -21,18 +21,14 @@ struct DryRunPlan {
 
     func record(_ id: String) -> JSONValue? { planned[id] }
 
-    static var now: String { WireDate.format(Date()) }
-
     mutating func plannedPolicy(_ p: BackupsRequest.NewPolicy) -> JSONValue {
         let id = p.id == ID.uniqueMarker ? ID.unique() : p.id
-        let record: JSONValue = .object([
-            "$id": .string(id), "name": .string(p.name ?? ""), "$createdAt": .string(Self.now), "$updatedAt": .string(Self.now),
-            "services": .array(p.services.map { .string($0) }), "resources": .array(p.resourceId.map { [.string($0)] } ?? []),
-            "resourceId": p.resourceId.map { .string($0) } ?? .null,
-            "resourceType": p.resourceId == nil ? .null : .string(ServiceType(rawValue: p.services.first ?? "")?.resourceType ?? "database"),
-            "retention": .integer(p.retention), "schedule": .string(p.schedule), "type": .string("full"),
-            "enabled": .bool(p.enabled ?? true),
-        ])
+        let now = Date()
+        let record = BackupPolicy(
+            id: id, name: p.name ?? "", createdAt: now, updatedAt: now, services: p.services, resourceId: p.resourceId,
+            resourceType: p.resourceId == nil ? nil : ServiceType(rawValue: p.services.first ?? "")?.resourceType,
+            retention: Int(p.retention), schedule: p.schedule, enabled: p.enabled ?? true
+        ).json
         planned[id] = record
         return record
     }
@@ -67,7 +63,7 @@ struct DryRunPlan {
         }
         if changes.isEmpty { return ("= policy \(id): no change", current) }
         updates += 1
-        o["$updatedAt"] = .string(Self.now)
+        o["$updatedAt"] = .string(WireDate.format(Date()))
         if planned[id] != nil { planned[id] = .object(o) }
         return ("~ policy \(id): " + changes.joined(separator: ", "), .object(o))
     }
@@ -81,12 +77,12 @@ struct DryRunPlan {
     mutating func create(archive services: [String], resourceId: String?) -> (String, JSONValue) {
         creates += 1
         let id = "dryrun" + ID.unique().prefix(14)
-        let record: JSONValue = .object([
-            "$id": .string(id), "$createdAt": .string(Self.now), "$updatedAt": .string(Self.now), "policyId": .null,
-            "size": .null, "status": .string("completed"), "startedAt": .null, "migrationId": .string(""),
-            "services": .array(services.map { .string($0) }), "resources": .array(resourceId.map { [.string($0)] } ?? []),
-            "resourceId": resourceId.map { .string($0) } ?? .null,
-        ])
+        let now = Date()
+        let record = BackupArchive(
+            id: id, createdAt: now, updatedAt: now, policyId: "", size: nil, status: .completed, startedAt: nil,
+            migrationId: "", services: services, resourceId: resourceId,
+            resourceType: resourceId == nil ? nil : ServiceType(rawValue: services.first ?? "")?.resourceType
+        ).json
         planned[id] = record
         return ("+ archive (\(services.joined(separator: "+"))\(resourceId.map { ", resource \($0)" } ?? ""))", record)
     }
@@ -96,11 +92,11 @@ struct DryRunPlan {
     {
         creates += 1
         let id = "dryrun" + ID.unique().prefix(14)
-        let record: JSONValue = .object([
-            "$id": .string(id), "$createdAt": .string(Self.now), "$updatedAt": .string(Self.now), "archiveId": .string(archiveId),
-            "status": .string("completed"), "services": .array(services.map { .string($0) }), "resources": .array([]),
-            "migrationId": .string(""), "options": .object([:]),
-        ])
+        let now = Date()
+        let record = BackupRestoration(
+            id: id, createdAt: now, updatedAt: now, archiveId: archiveId, policyId: "", status: .completed, startedAt: nil,
+            migrationId: "", services: services, resources: [], options: .object([:])
+        ).json
         planned[id] = record
         let target = newResourceId.map { "into new database \($0)\(newResourceName.map { " (\"\($0)\")" } ?? "")" } ?? "in place"
         return ("+ restoration of archive \(archiveId) \(target)", record)

@@ -1,5 +1,4 @@
 @_exported import BackupsClient
-import CLua
 @_exported import LuaRuntime
 
 /// A Lua host with bkup's modules: what the `bkup` command runs scripts in, and what other
@@ -22,9 +21,9 @@ public final class BkupHost {
     }
 
     /// Receives one-line notices meant for a human (stderr by default).
-    public var notice: (String) -> Void = { message in writeStderr(message + "\n") }
+    public var notice: (String) -> Void = { message in StandardStreams.writeError(message + "\n") }
 
-    let backups: BackupsBinding
+    let backups: ServiceConnection
     let progress: ProgressBar
 
     /// Limits for each run (from the configuration; may be changed between runs).
@@ -46,18 +45,22 @@ public final class BkupHost {
         scheduler.maxTasks = limits.maxTasks
         progress = ProgressBar(enabled: configuration.progress ?? ProgressBar.stderrIsTerminal)
         var forward: (String) -> Void = { _ in }
-        backups = BackupsBinding(configuration: configuration, scheduler: scheduler, notice: { forward($0) })
+        backups = ServiceConnection(configuration: configuration, scheduler: scheduler, notice: { forward($0) })
         lua.openJSONModule()
         let progress = self.progress
-        try lua.openTaskModule(defaultConcurrency: configuration.concurrency) { done, total, failures, finished in
+        let drawProgress: PageCursor.Progress = { done, total, failures, finished in
             progress.update(done: done, total: total, failures: failures, finished: finished)
         }
+        try lua.openTaskModule(defaultConcurrency: configuration.concurrency, progress: drawProgress)
         QueryModule.open(lua)
         CronModule.open(lua)
-        try backups.open(lua)
-        try installTextOnlySearcher()
+        ErrorBox.register(in: lua)
+        try RecordValues.install(lua)
+        try installSearchers()
         try loadStdlib()
+        BackupsModule.push(backups, on: lua.stack, progress: drawProgress)
         try runPrelude()
+        lua.registerModule("backups")
         try lua.installCleanExit()
         if configuration.sandbox { try applySandbox() }
         forward = { [unowned self] line in self.notice(line) }
@@ -102,21 +105,25 @@ public final class BkupHost {
         return try run(bytes: &bytes, chunkName: chunkName, args: args)
     }
 
-    /// Runs a Lua file (a `#!` first line is skipped) with `args` as `...`.
+    /// Runs a Lua file (a `#!` first line is skipped) with `args` as `...`; nil reads standard
+    /// input, as `lua -` does.
     @discardableResult
-    public func run(file path: String, args: [String] = []) throws -> [JSONValue] {
-        guard var bytes = readFile(path) else {
-            throw LuaError(kind: .runtime, message: "cannot open \(path)")
-        }
-        return try run(bytes: &bytes, chunkName: "@" + path, args: args)
+    public func run(file path: String?, args: [String] = []) throws -> [JSONValue] {
+        let top = lua.stack.top
+        defer { lua.stack.setTop(top) }
+        try lua.load(file: path)
+        return try runLoaded(args: args)
     }
 
     @discardableResult
     public func run(bytes: inout [UInt8], chunkName: String, args: [String] = []) throws -> [JSONValue] {
-        skipShebang(&bytes)
         let top = lua.stack.top
         defer { lua.stack.setTop(top) }
         try lua.load(bytes: &bytes, chunkName: chunkName)
+        return try runLoaded(args: args)
+    }
+
+    private func runLoaded(args: [String]) throws -> [JSONValue] {
         for a in args { lua.stack.push(.string(a)) }
         return try runPrepared(nargs: Int32(args.count))
     }
@@ -189,11 +196,13 @@ public final class BkupHost {
         }
     }
 
-    /// The Lua half of the backups module (each, wait, config), given the module table.
+    /// The Lua half of the backups module (waiting, the library, config), run on the module
+    /// table on top of the stack (left there).
     private func runPrelude() throws {
         guard let prelude = EmbeddedStdlib.modules.first(where: { $0.name == "backups._prelude" }) else { return }
+        let module = lua.ref(at: -1)
         try lua.load(prelude.source, chunkName: "@" + prelude.path)
-        lua.pushGlobal("backups")
+        module.push()
         try lua.pcall(nargs: 1, nresults: 0)
     }
 
@@ -212,7 +221,11 @@ public final class BkupHost {
             package.loadlib = nil
             package.cpath = ""
             package.path = ""
-            for i = #package.searchers, 2, -1 do package.searchers[i] = nil end
+            -- Built-in modules only: the preload searcher and the aliases of bkup's old names.
+            local searchers = package.searchers
+            local aliases = searchers[#searchers]
+            for i = #searchers, 2, -1 do searchers[i] = nil end
+            searchers[2] = aliases
             local rawload = load
             load = function(chunk, chunkname, mode, env)
               if mode ~= nil and mode ~= "t" then
@@ -225,11 +238,13 @@ public final class BkupHost {
     }
 
     /// Users' own modules are found through package.path (LUA_PATH is honoured), but loaded in
-    /// text mode only: a precompiled chunk is refused.
-    private func installTextOnlySearcher() throws {
+    /// text mode only: a precompiled chunk is refused. After every other searcher, bkup's old
+    /// module names (`args`, `dates`, ...) lead to their `bkup.` modules, so that a user's own
+    /// module of the same name still wins.
+    private func installSearchers() throws {
         try lua.load(
             """
-            local searchers, searchpath, path = package.searchers, package.searchpath, package
+            local searchers, searchpath, path, require = package.searchers, package.searchpath, package, require
             searchers[2] = function(name)
               local file, err = searchpath(name, path.path)
               if not file then return "\\n\\t" .. err end
@@ -239,44 +254,15 @@ public final class BkupHost {
               end
               return chunk, file
             end
-            """, chunkName: "=[searcher]")
+            local aliases = { args = "bkup.args", dates = "bkup.dates", pretty = "bkup.pretty", help = "bkup.help",
+                              repl = "bkup.repl" }
+            searchers[#searchers + 1] = function(name)
+              local target = aliases[name]
+              if not target then return nil end
+              return function() return require(target) end, ":" .. target
+            end
+            """, chunkName: "=[searchers]")
         try lua.pcall(nargs: 0, nresults: 0)
     }
 }
 
-/// Everything a host needs to know, from flags, environment or code.
-public struct HostConfiguration: Sendable {
-    public var endpoint: String?
-    public var project: String?
-    public var apiKey: String?
-    public var selfSigned = false
-    public var dryRun = false
-    public var concurrency = 16
-    /// Time, instruction, memory and task limits for each run (none by default).
-    public var limits = RunLimits()
-    /// No io, no os.execute/remove/rename/exit/getenv/tmpname, no package.loadlib or file
-    /// searchers, no debug, no dofile/loadfile, and load in text mode only. For scripts the
-    /// embedding tool did not write; print and the backups modules remain.
-    public var sandbox = false
-    public var verbose = false
-    /// Progress bars for task.map; nil draws them when stderr is a terminal.
-    public var progress: Bool?
-    public var retry: RetryPolicy?
-    /// Where requests go when no endpoint is configured (the `bkup` command starts its
-    /// embedded emulator here). Called once, on first use.
-    public var emulatorStarter: (@Sendable () throws -> ServiceEndpoint)?
-
-    public init(endpoint: String? = nil, project: String? = nil, apiKey: String? = nil) {
-        self.endpoint = endpoint
-        self.project = project
-        self.apiKey = apiKey
-    }
-}
-
-func skipShebang(_ bytes: inout [UInt8]) {
-    // As luaL_loadfilex: a first line starting with '#' is dropped, its newline kept so that
-    // line numbers stay right.
-    guard bytes.first == UInt8(ascii: "#") else { return }
-    let end = bytes.firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
-    bytes.removeSubrange(0..<end)
-}

@@ -63,6 +63,17 @@ enum QueryModule {
             "cursorAfter": { call in ret(call, Query.cursorAfter(try call.string(1))) },
             "cursorBefore": { call in ret(call, Query.cursorBefore(try call.string(1))) },
             "or": nested("or"), "and": nested("and"),
+            "equalAny": { call in
+                // Query.equal over any number of values, as several queries that each stay well
+                // inside the service's limits (100 values, 4,096 characters per query): one list
+                // call each. Returns {query, ...}.
+                let attribute = try attr(call)
+                guard call.type(2) == .table, case .array(let values) = try call.value(2) else {
+                    if call.type(2) == .table, case .object(let o) = try call.value(2), o.isEmpty { return call.push(.array([])) }
+                    throw call.typeError(2, "list of values")
+                }
+                return call.push(.array(Query.equalAny(attribute, values).map { .string($0.description) }))
+            },
         ])
         state.registerModule("Query")
 
@@ -75,6 +86,7 @@ enum QueryModule {
                 }
                 return call.push(id)
             },
+            "valid": { call in call.push(ID.isValid(try call.string(1))) },
         ])
         state.registerModule("ID")
     }

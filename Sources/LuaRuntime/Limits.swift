@@ -6,8 +6,8 @@ import Dispatch
 /// next instruction on, every instruction in every coroutine raises the limit's error, so a
 /// script's own `pcall` cannot swallow it; requests in flight are cancelled.
 public struct RunLimits: Sendable, Equatable {
-    /// Wall-clock seconds for the run (0 = none). Checked by the count hook while Lua code
-    /// runs and by the scheduler while tasks wait on I/O.
+    /// Wall-clock seconds for the run (0 = none). A watchdog stops the VM when the deadline
+    /// passes (no hook runs before then), and the scheduler checks it while tasks wait on I/O.
     public var timeout: Double = 0
     /// Lua VM instructions for the run, across all coroutines (0 = none).
     public var maxInstructions: UInt64 = 0
@@ -111,8 +111,8 @@ extension LuaState {
         stack.push(function: { call in
             let code: Int32
             switch call.type(1) {
-            case LUA_TNONE, LUA_TNIL: code = 0
-            case LUA_TBOOLEAN: code = call.boolean(1) ? 0 : 1
+            case .none, .nil: code = 0
+            case .boolean: code = call.boolean(1) ? 0 : 1
             default:
                 let n = try call.integer(1)
                 guard (0...255).contains(n) else { throw LuaArgumentError(index: 1, "exit status must be between 0 and 255") }

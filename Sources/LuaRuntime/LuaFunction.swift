@@ -61,7 +61,7 @@ func pushRaisable(_ L: OpaquePointer, _ error: any Error) -> Int32 {
 /// The view a Swift function has of its call: arguments in, results out. Argument readers
 /// never raise; they throw `LuaArgumentError`, which the trampoline raises as lauxlib would.
 public struct LuaCall {
-    public let L: OpaquePointer
+    package let L: OpaquePointer
 
     public var state: LuaState { LuaState.from(L) }
     /// This call's stack (a coroutine's, when the call comes from one).
@@ -69,7 +69,7 @@ public struct LuaCall {
     /// Number of arguments.
     public var count: Int32 { lua_gettop(L) }
 
-    public func type(_ i: Int32) -> Int32 { lua_type(L, i) }
+    public func type(_ i: Int32) -> LuaType { LuaType(lua_type(L, i)) }
     public func isNoneOrNil(_ i: Int32) -> Bool { lua_type(L, i) <= LUA_TNIL }
 
     public func typeName(_ i: Int32) -> String {
@@ -171,7 +171,7 @@ public struct LuaCall {
     public func object<T: AnyObject>(_ i: Int32, as type: T.Type, className: String) throws -> T {
         guard let raw = bkup_test_object(L, i, className) else {
             // The right type but no object: it was closed (`<close>`) already.
-            if luaL_testudata(L, i, className) != nil { throw LuaArgumentError(index: i, "\(className) is closed") }
+            if bkup_is_object_type(L, i, className) != 0 { throw LuaArgumentError(index: i, "\(className) is closed") }
             throw typeError(i, className)
         }
         return Unmanaged<AnyObject>.fromOpaque(raw).takeUnretainedValue() as! T
@@ -202,6 +202,12 @@ public struct LuaCall {
     @discardableResult
     public func push(_ value: Int64) -> LuaReturn {
         lua_pushinteger(L, lua_Integer(value))
+        return .values(1)
+    }
+
+    @discardableResult
+    public func push(_ value: Double) -> LuaReturn {
+        lua_pushnumber(L, value)
         return .values(1)
     }
 

@@ -12,7 +12,7 @@ import Glibc
 /// Not thread-safe: a state is used by one thread at a time. `interrupt(_:)` is the one method
 /// that may be called from another thread (or, through `InterruptSignal`, a signal handler).
 public final class LuaState {
-    public let L: OpaquePointer
+    package let L: OpaquePointer
     public private(set) var isClosed = false
     private let pendingUnrefs = Mutex<[Int32]>([])
     /// Which run a deadline watchdog belongs to; bumped when a run ends or the state closes, so
@@ -62,8 +62,11 @@ public final class LuaState {
         bkup_close(L)
     }
 
+    /// The Lua release this state runs ("Lua 5.4.4").
+    public static var release: String { String(cString: bkup_lua_release()) }
+
     /// The LuaState that owns `L` (any of its threads).
-    public static func from(_ L: OpaquePointer) -> LuaState {
+    package static func from(_ L: OpaquePointer) -> LuaState {
         Unmanaged<LuaState>.fromOpaque(bkup_get_host(L)).takeUnretainedValue()
     }
 
@@ -98,7 +101,7 @@ public final class LuaState {
     public func value(at index: Int32) throws(LuaConversionError) -> JSONValue { try stack.value(at: index) }
     public func setField(_ table: Int32, _ key: String) { stack.setField(table, key) }
     @discardableResult
-    public func rawField(_ table: Int32, _ key: String) -> Int32 { stack.rawField(table, key) }
+    public func rawField(_ table: Int32, _ key: String) -> LuaType { stack.rawField(table, key) }
     public func describe(at index: Int32) -> String { stack.describe(at: index) }
     public func typeName(at index: Int32) -> String { stack.typeName(at: index) }
 
@@ -111,6 +114,14 @@ public final class LuaState {
     }
 
     public var isInterrupted: Bool { bkup_interrupted(L) != 0 }
+
+    /// Runs `body` with Ctrl-C (SIGINT) interrupting this state's script, as `lua` does: the
+    /// first Ctrl-C stops the running code, a second one kills the process.
+    public func interruptingOnSIGINT<T>(_ body: () throws -> T) rethrows -> T {
+        bkup_install_sigint(L)
+        defer { bkup_restore_sigint() }
+        return try body()
+    }
 
     /// Forgets a past interrupt so that the state can run again.
     public func clearInterrupt() { bkup_clear_interrupt(L) }
@@ -209,6 +220,17 @@ public final class LuaState {
     public func load(_ source: String, chunkName: String) throws {
         var bytes = Array(source.utf8)
         try load(bytes: &bytes, chunkName: chunkName)
+    }
+
+    /// Compiles a file (text only; a first line starting with `#` is skipped, as `lua` does) and
+    /// pushes the function; nil reads standard input. Errors read as `lua`'s: "cannot open x".
+    public func load(file path: String?) throws {
+        let status = luaL_loadfilex(L, path, "t")
+        if status != LUA_OK {
+            let message = bkup_tostring(L, -1).map { String(cString: $0) } ?? "cannot load \(path ?? "stdin")"
+            bkup_pop(L, 1)
+            throw LuaError(kind: status == LUA_ERRMEM ? .memory : status == LUA_ERRSYNTAX ? .syntax : .runtime, message: message)
+        }
     }
 
     public func load(bytes: inout [UInt8], chunkName: String) throws {
@@ -310,4 +332,26 @@ public final class LuaState {
 public struct LuaRaise: Error {
     let payload: LuaRef
     public init(_ stack: LuaStack) { payload = stack.popRef() }
+}
+
+extension LuaState {
+    /// Sets the global `arg` as lua.c's createargtable does: the script at 0, the interpreter
+    /// and its options at negative indices, the script's arguments from 1.
+    public func setArgTable(argv: [String], scriptIndex: Int?) {
+        let base = scriptIndex ?? 0
+        stack.pushTable(array: max(0, argv.count - base - 1), fields: base + 1)
+        for (i, a) in argv.enumerated() {
+            stack.pushString(a)
+            lua_rawseti(L, -2, lua_Integer(i - base))
+        }
+        setGlobalFromTop("arg")
+    }
+}
+
+extension LuaState {
+    /// Sets a global to a C function that does nothing: the baseline of the call benchmark.
+    package func setBaselineCFunction(_ name: String) {
+        bkup_push_c_noop(L)
+        setGlobalFromTop(name)
+    }
 }

@@ -5,8 +5,8 @@ import CLuaBridge
 /// A view of one Lua thread's stack: the main thread's, or a coroutine's inside a call.
 /// Every operation is raw (no metamethods run) and never raises.
 public struct LuaStack {
-    public let L: OpaquePointer
-    public init(_ L: OpaquePointer) { self.L = L }
+    package let L: OpaquePointer
+    package init(_ L: OpaquePointer) { self.L = L }
 
     public var top: Int32 { lua_gettop(L) }
     public func setTop(_ n: Int32) { lua_settop(L, n) }
@@ -14,6 +14,60 @@ public struct LuaStack {
 
     public func typeName(at index: Int32) -> String {
         String(cString: lua_typename(L, lua_type(L, index)))
+    }
+
+    public func type(at index: Int32) -> LuaType { LuaType(lua_type(L, index)) }
+
+    /// Removes the value at `index`, shifting the ones above it down.
+    public func remove(at index: Int32) { bkup_remove(L, index) }
+
+    /// Pushes a new table with room for `array` items and `fields` fields.
+    public func pushTable(array: Int = 0, fields: Int = 0) {
+        lua_createtable(L, Int32(clamping: array), Int32(clamping: fields))
+    }
+
+    public func push(_ value: Bool) { lua_pushboolean(L, value ? 1 : 0) }
+    public func push(_ value: Int64) { lua_pushinteger(L, lua_Integer(value)) }
+    public func push(_ value: Double) { lua_pushnumber(L, value) }
+    public func pushNil() { lua_pushnil(L) }
+
+    /// Sets `t[i] = value on top` (raw) for the table at `table`; pops the value.
+    public func setIndex(_ table: Int32, _ i: Int) {
+        lua_rawseti(L, lua_absindex(L, table), lua_Integer(i))
+    }
+
+    /// Pushes a list of values as a Lua array (with the array marker).
+    public func push<S: Sequence>(list items: S, _ pushItem: (LuaStack, S.Element) -> Void) {
+        pushTable(array: items.underestimatedCount)
+        var i = 0
+        for item in items {
+            i += 1
+            pushItem(self, item)
+            setIndex(-2, i)
+        }
+        markArray(-1)
+    }
+
+    /// Stores the value on top (popped) in the registry under `key` (a raw set: no metamethod
+    /// runs, whatever Lua code did to the registry).
+    public func setRegistry(_ key: String) {
+        pushString(key)
+        bkup_insert(L, -2)
+        lua_rawset(L, bkup_registryindex())
+    }
+
+    /// Pushes the registry's value under `key` (raw); returns its type.
+    @discardableResult
+    public func pushRegistry(_ key: String) -> LuaType {
+        pushString(key)
+        return LuaType(lua_rawget(L, bkup_registryindex()))
+    }
+
+    /// Sets the metatable of the table at `index` to the registry's value under `key`.
+    public func setMetatable(_ index: Int32, registryKey key: String) {
+        let t = lua_absindex(L, index)
+        pushRegistry(key)
+        lua_setmetatable(L, t)
     }
 
     /// Pops the value on top into a registry reference.
@@ -30,17 +84,17 @@ public struct LuaStack {
     /// Sets `t[key] = value on top` (raw) for the table at `table`; pops the value.
     public func setField(_ table: Int32, _ key: String) {
         let t = lua_absindex(L, table)
-        lua_pushstring(L, key)
+        pushString(key)
         bkup_insert(L, -2)
         lua_rawset(L, t)
     }
 
     /// Pushes `t[key]` (raw) for the table at `table`; returns its type.
     @discardableResult
-    public func rawField(_ table: Int32, _ key: String) -> Int32 {
+    public func rawField(_ table: Int32, _ key: String) -> LuaType {
         let t = lua_absindex(L, table)
-        lua_pushstring(L, key)
-        return lua_rawget(L, t)
+        pushString(key)
+        return LuaType(lua_rawget(L, t))
     }
 
     /// Pushes a Swift closure as a Lua function.
@@ -81,11 +135,7 @@ public struct LuaStack {
 
     /// The Swift object held by a bkup userdata at `index`, whatever its class.
     public func userdataObject(at index: Int32) -> AnyObject? {
-        guard lua_type(L, index) == LUA_TUSERDATA, lua_getmetatable(L, index) != 0 else { return nil }
-        let isSwiftObject = rawField(-1, "bkup.object") == LUA_TBOOLEAN
-        bkup_pop(L, 2)
-        guard isSwiftObject, let slot = lua_touserdata(L, index) else { return nil }
-        guard let raw = slot.assumingMemoryBound(to: UnsafeMutableRawPointer?.self).pointee else { return nil }
+        guard let raw = bkup_any_object(L, index) else { return nil }
         return Unmanaged<AnyObject>.fromOpaque(raw).takeUnretainedValue()
     }
 

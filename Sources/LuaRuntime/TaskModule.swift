@@ -10,7 +10,7 @@ final class TaskHandle {
 
 extension LuaState {
     /// Opens the `task` module: `spawn(fn, ...)`, `handle:wait()`, `sleep(seconds)`,
-    /// `map(list, fn, {concurrency=, progress=})`, `yield()`.
+    /// `map(list, fn, {concurrency=, progress=})`, `now()`.
     /// `progress` is called as progress(done, total, failures) when the map asks for it.
     public func openTaskModule(defaultConcurrency: Int = 16,
                                progress: ((_ done: Int, _ total: Int, _ failures: Int, _ finished: Bool) -> Void)? = nil) throws {

@@ -1,8 +1,6 @@
 import BkupKit
 import CEditline
 import CLineEdit
-import CLua
-import CLuaBridge
 import LuaRuntime
 
 #if canImport(Glibc)
@@ -26,8 +24,9 @@ final class REPL {
     init(host: BkupHost) {
         self.host = host
         interactive = isatty(0) != 0
-        color = isatty(1) != 0 && Environment.value("NO_COLOR") == nil && Environment.value("TERM") != "dumb"
-        let state = Environment.value("XDG_STATE_HOME") ?? ((Environment.value("HOME") ?? "/tmp") + "/.local/state")
+        let env = ConnectionSettings.variable
+        color = isatty(1) != 0 && env("NO_COLOR") == nil && env("TERM") != "dumb"
+        let state = env("XDG_STATE_HOME") ?? ((env("HOME") ?? "/tmp") + "/.local/state")
         historyPath = state + "/bkup/history"
     }
 
@@ -45,11 +44,11 @@ final class REPL {
     func run() -> Int32 {
         let banner = "\(ScriptCommand.version) — \(promptLabel)\(host.configuration.dryRun ? " (dry run)" : ""). help() for help, Ctrl-D to leave."
         do {
-            try host.require("repl", as: "_REPL")
+            try host.require("bkup.repl", as: "_REPL")
             // exit() is os.exit: the line stops, the REPL closes the host and leaves.
             try host.run(string: "exit = os.exit")
         } catch {
-            writeStderr("bkup: \(error)\n")
+            StandardStreams.writeError("bkup: \(error)\n")
             return 1
         }
         if interactive {
@@ -151,7 +150,7 @@ final class REPL {
     private func remember(_ text: String) {
         guard let history else { return }
         let lower = text.lowercased()
-        if let key = host.configuration.apiKey, !key.isEmpty, text.contains(key) { return }
+        if let key = host.configuration.apiKey?.value, !key.isEmpty, text.contains(key) { return }
         for marker in ["apikey", "api_key", "x-appwrite-key", "appwrite_api_key", "key-file", "keyfile"] where lower.contains(marker) {
             return
         }
@@ -168,7 +167,7 @@ final class REPL {
     private func pushREPLFunction(_ name: String) {
         host.lua.pushGlobal("_REPL")
         host.lua.rawField(-1, name)
-        bkup_remove(host.lua.L, -2)
+        host.lua.stack.remove(at: -2)
     }
 
     /// Runs one statement; returns an exit status when the statement called exit().
@@ -184,9 +183,7 @@ final class REPL {
                 try lua.load(text, chunkName: "=stdin")
             }
             lua.stack.push(.bool(color))
-            bkup_install_sigint(lua.L)
-            defer { bkup_restore_sigint() }
-            try host.runPrepared(nargs: 2)
+            try lua.interruptingOnSIGINT { try host.runPrepared(nargs: 2) }
         } catch let exit as LuaExit {
             StandardStreams.flush()
             return exit.code
@@ -208,7 +205,7 @@ final class REPL {
     }
 
     private func show(message: String) {
-        writeStderr(color ? "\u{1B}[31m\(message)\u{1B}[0m\n" : message + "\n")
+        StandardStreams.writeError(color ? "\u{1B}[31m\(message)\u{1B}[0m\n" : message + "\n")
     }
 
     // MARK: completion

@@ -1,6 +1,4 @@
 import BkupKit
-import CLua
-import CLuaBridge
 import LuaRuntime
 
 #if canImport(Glibc)
@@ -9,42 +7,45 @@ import Glibc
 
 /// `bkup [options] [script [args...]]`: runs Lua the way `lua` does, inside a BkupHost.
 enum ScriptCommand {
-    static let version = "bkup \(bkupVersion) (\(String(cString: bkup_lua_release())))"
+    static var version: String { BkupVersion.banner }
 
     static func run(_ argv: [String]) -> Int32 {
         let args: Arguments
         do {
             args = try Arguments(argv)
         } catch {
-            writeStderr("bkup: \(error)\n\(Arguments.usage)\n")
+            StandardStreams.writeError("bkup: \(error)\n\(Arguments.usage)\n")
             return 2
         }
         var configuration = args.configuration
         do {
-            try Environment.apply(to: &configuration, keyFile: args.keyFile, ignoreEnvironment: args.ignoreEnvironment)
+            if let keyFile = args.keyFile { configuration.apiKey = try APIKey.read(fromFile: keyFile) }
         } catch {
-            writeStderr("bkup: \(error)\n")
+            StandardStreams.writeError("bkup: --key-file: \(error)\n")
             return 2
         }
+        if !args.ignoreEnvironment { configuration.fillFromEnvironment() }
 
-        if configuration.endpoint == nil { configuration.emulatorStarter = EmbeddedStart.starter() }
+        if configuration.endpoint == nil { configuration.emulatorStarter = EmbeddedEmulator.starter() }
         let host: BkupHost
         do {
             host = try BkupHost(configuration: configuration)
         } catch {
-            writeStderr("bkup: \(error)\n")
+            StandardStreams.writeError("bkup: \(error)\n")
             return 1
         }
         defer { host.close() }
         if args.warnings { try? host.run(string: "warn('@on')") }
 
-        host.lua.stack.push(argTable: args)
-        host.lua.setGlobalFromTop("arg")
+        host.lua.setArgTable(argv: args.argv, scriptIndex: args.scriptIndex)
 
         if args.showVersion { print(version) }
-        bkup_install_sigint(host.lua.L)
-        defer { bkup_restore_sigint() }
+        if let status = host.lua.interruptingOnSIGINT({ run(args, in: host) }) { return status }
+        return REPL(host: host).run()
+    }
 
+    /// Runs the -e and -l actions and the script; nil means "go on into the REPL".
+    static func run(_ args: Arguments, in host: BkupHost) -> Int32? {
         for action in args.actions {
             let status: Int32?
             switch action {
@@ -57,24 +58,15 @@ enum ScriptCommand {
         }
 
         if let script = args.scriptName {
-            let status = report {
-                if script == "-" {
-                    var bytes = readStandardInput()
-                    try host.run(bytes: &bytes, chunkName: "=stdin", args: args.scriptArgs)
-                } else {
-                    try host.run(file: script, args: args.scriptArgs)
-                }
-            }
+            let status = report { try host.run(file: script == "-" ? nil : script, args: args.scriptArgs) }
             if let status { return status }
         }
 
         let noWork = args.scriptIndex == nil && !args.hasExecute && !args.showVersion
         if args.interactive || (noWork && isatty(0) != 0) {
-            bkup_restore_sigint()
-            return REPL(host: host).run()
+            return nil
         } else if noWork {
-            var bytes = readStandardInput()
-            if let status = report({ try host.run(bytes: &bytes, chunkName: "=stdin") }) { return status }
+            if let status = report({ try host.run(file: nil) }) { return status }
         }
         StandardStreams.flush()
         return 0
@@ -90,23 +82,10 @@ enum ScriptCommand {
             StandardStreams.flush()
             return exit.code
         } catch let error as LuaError {
-            writeStderr("bkup: \(error.description)\n")
+            StandardStreams.writeError("bkup: \(error.description)\n")
         } catch {
-            writeStderr("bkup: \(error)\n")
+            StandardStreams.writeError("bkup: \(error)\n")
         }
         return 1
-    }
-}
-
-extension LuaStack {
-    /// The global `arg`, as lua.c's createargtable: the script at 0, the interpreter and
-    /// options at negative indices, the script's arguments from 1.
-    func push(argTable args: Arguments) {
-        let base = args.scriptIndex ?? 0
-        lua_createtable(L, Int32(max(0, args.argv.count - base - 1)), Int32(base + 1))
-        for (i, a) in args.argv.enumerated() {
-            pushString(a)
-            lua_rawseti(L, -2, lua_Integer(i - base))
-        }
     }
 }

@@ -23,6 +23,8 @@ enum ServeCommand {
         var keySource = "generated for this run"
         var inMemory = false
         var data: String?
+        var projects: [String] = []
+        var grants: [EmulatorConfiguration.Grant] = []
         var i = 0
         func value(_ name: String) throws -> String {
             i += 1
@@ -30,7 +32,7 @@ enum ServeCommand {
             return args[i]
         }
         do {
-            if let envKey = Environment.value("BKUP_EMULATOR_KEY") {
+            if let envKey = ConnectionSettings.variable("BKUP_EMULATOR_KEY") {
                 config.key = envKey
                 keySource = "from BKUP_EMULATOR_KEY"
             }
@@ -51,9 +53,9 @@ enum ServeCommand {
                     config.port = p
                 case "--data": data = try value(a)
                 case "--in-memory": inMemory = true
-                case "--project": config.project = try value(a)
+                case "--project": projects.append(try value(a))
                 case "--key":
-                    config.key = try value(a)
+                    grants.append(try EmulatorConfiguration.Grant(parsing: try value(a)))
                     keySource = "from --key"
                 case "--speed":
                     let v = try value(a)
@@ -72,15 +74,17 @@ enum ServeCommand {
                 i += 1
             }
             if inMemory && data != nil { throw Arguments.UsageError(description: "--data and --in-memory exclude each other") }
+            if !projects.isEmpty { config.projects = projects }
+            if !grants.isEmpty { config.keys = grants }
             guard !config.project.isEmpty, !config.key.isEmpty else { throw Arguments.UsageError(description: "--project and --key cannot be empty") }
         } catch {
-            writeStderr("bkup serve: \(error)\n\(usage)\n")
+            StandardStreams.writeError("bkup serve: \(error)\n\(usage)\n")
             return 2
         }
         if !inMemory {
             let path = data ?? EmbeddedEmulator.defaultDataPath()
             do { try EmbeddedEmulator.ensureDirectory(of: path) } catch {
-                writeStderr("bkup serve: \(error)\n")
+                StandardStreams.writeError("bkup serve: \(error)\n")
                 return 1
             }
             config.dataPath = path
@@ -94,14 +98,14 @@ enum ServeCommand {
                 try await EmulatorServer.serve(finalConfig) { port in
                     let host = finalConfig.host.contains(":") ? "[\(finalConfig.host)]" : finalConfig.host
                     print("bkup emulator listening on http://\(host):\(port)/v1")
-                    print("  project: \(finalConfig.project)")
+                    print("  project: \(finalConfig.projects.joined(separator: ", "))")
                     print("  key:     \(shownKey)")
                     print("  state:   \(finalConfig.dataPath ?? "in memory")")
                     print("  speed:   \(finalConfig.speed)x")
                     StandardStreams.flush()
                 }
             } catch {
-                writeStderr("bkup serve: \(error)\n")
+                StandardStreams.writeError("bkup serve: \(error)\n")
                 status.set(1)
             }
             done.signal()
@@ -116,17 +120,4 @@ final class LockedStatus: @unchecked Sendable {
     private var value: Int32 = 0
     func set(_ v: Int32) { lock.lock(); value = v; lock.unlock() }
     func get() -> Int32 { lock.lock(); defer { lock.unlock() }; return value }
-}
-
-/// Where the embedded emulator keeps its state, and starting it on first use.
-enum EmbeddedEmulator {
-    static func defaultDataPath() -> String {
-        let base = Environment.value("XDG_DATA_HOME") ?? ((Environment.value("HOME") ?? "/tmp") + "/.local/share")
-        return base + "/bkup/emulator.sqlite"
-    }
-
-    static func ensureDirectory(of path: String) throws {
-        let dir = (path as NSString).deletingLastPathComponent
-        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-    }
 }

@@ -1,5 +1,4 @@
 import BkupKit
-import CLuaBridge
 import LuaRuntime
 
 #if canImport(Glibc)

@@ -39,30 +39,30 @@ final class ClientTests: XCTestCase {
         let created = try await client.createPolicy(newPolicy("nightly-1"))
         XCTAssertEqual(created.id, "nightly-1")
         XCTAssertEqual(created.resourceType, "database")
-        let awaited1 = try await client.getPolicy("nightly-1").schedule
-        XCTAssertEqual(awaited1, "0 2 * * *")
+        let storedSchedule = try await client.getPolicy("nightly-1").schedule
+        XCTAssertEqual(storedSchedule, "0 2 * * *")
         let updated = try await client.updatePolicy("nightly-1", .init(retention: 30, enabled: false))
         XCTAssertEqual(updated.retention, 30)
         XCTAssertFalse(updated.enabled)
-        let awaited2 = try await client.listPolicies([.equal("retention", 30)]).total
-        XCTAssertEqual(awaited2, 1)
+        let matchingPolicies = try await client.listPolicies([.equal("retention", 30)]).total
+        XCTAssertEqual(matchingPolicies, 1)
         let archive = try await client.createArchive(services: ["databases"], resourceId: "db-0002")
-        XCTAssertEqual(archive.status, "pending")
+        XCTAssertEqual(archive.status, .pending)
         XCTAssertNil(archive.size)
         let clock = try await emulator.request(.POST, "/emulator/clock", body: ["advanceSeconds": 10])
         XCTAssertEqual(clock.status, 200)
         let done = try await client.getArchive(archive.id)
-        XCTAssertEqual(done.status, "completed")
+        XCTAssertEqual(done.status, .completed)
         XCTAssertNotNil(done.size)
         XCTAssertNotNil(done.startedAt)
         let restoration = try await client.createRestoration(archiveId: archive.id, services: ["databases"],
                                                               newResourceId: "db-copy", newResourceName: "Copy")
-        let awaited3 = try await client.getRestoration(restoration.id).archiveId
-        XCTAssertEqual(awaited3, archive.id)
-        let awaited4 = try await client.listRestorations().total
-        XCTAssertEqual(awaited4, 1)
-        let awaited5 = try await client.listResources(.databases).total
-        XCTAssertEqual(awaited5, 3)
+        let restoredArchive = try await client.getRestoration(restoration.id).archiveId
+        XCTAssertEqual(restoredArchive, archive.id)
+        let restorationCount = try await client.listRestorations().total
+        XCTAssertEqual(restorationCount, 1)
+        let databaseCount = try await client.listResources(.databases).total
+        XCTAssertEqual(databaseCount, 3)
         try await client.deleteArchive(archive.id)
         try await client.deletePolicy("nightly-1")
         do {
@@ -105,8 +105,8 @@ final class ClientTests: XCTestCase {
     func testConnectionClosedMidResponseIsRetriedForReads() async throws {
         _ = try await client.createPolicy(newPolicy("p1"))
         try await emulator.faults(["next": [["drop": true]]])
-        let awaited6 = try await client.getPolicy("p1").id
-        XCTAssertEqual(awaited6, "p1")
+        let fetchedID = try await client.getPolicy("p1").id
+        XCTAssertEqual(fetchedID, "p1")
     }
 
     func testSlowResponseTimesOut() async throws {
@@ -126,8 +126,8 @@ final class ClientTests: XCTestCase {
         try await emulator.faults(["next": [["dropAfter": true]]])
         let created = try await client.createPolicy(newPolicy("lost-answer"))
         XCTAssertEqual(created.id, "lost-answer")
-        let awaited7 = try await client.listPolicies().total
-        XCTAssertEqual(awaited7, 1, "exactly one policy")
+        let policyCount = try await client.listPolicies().total
+        XCTAssertEqual(policyCount, 1, "exactly one policy")
     }
 
     func testA409ThatIsNotOursStaysAnError() async throws {
@@ -152,16 +152,16 @@ final class ClientTests: XCTestCase {
             XCTAssertTrue(error.mayHaveHappened)
             XCTAssertTrue(error.message.contains("may have been created"), error.message)
         }
-        let awaited8 = try await client.listArchives().total
-        XCTAssertEqual(awaited8, 1, "the server did create it, once")
+        let archiveCount = try await client.listArchives().total
+        XCTAssertEqual(archiveCount, 1, "the server did create it, once")
     }
 
     func testDeleteThatMeets404AfterAmbiguousFailureCountsAsDone() async throws {
         _ = try await client.createPolicy(newPolicy("gone"))
         try await emulator.faults(["next": [["dropAfter": true]]])
         try await client.deletePolicy("gone")
-        let awaited9 = try await client.listPolicies().total
-        XCTAssertEqual(awaited9, 0)
+        let policiesAfterDelete = try await client.listPolicies().total
+        XCTAssertEqual(policiesAfterDelete, 0)
     }
 
     func testHTML502GivesAClearError() async throws {

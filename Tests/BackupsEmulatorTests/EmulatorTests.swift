@@ -1,7 +1,9 @@
+import BackupsEmulator
 import BackupsModels
 import BkupJSON
 import BkupTestSupport
 import Foundation
+import GRDB
 import XCTest
 
 final class EmulatorTests: XCTestCase {
@@ -42,8 +44,8 @@ final class EmulatorTests: XCTestCase {
         let unique = try await e.request(.POST, "/backups/policies", body: policy("unique()"))
         XCTAssertEqual(unique.status, 201)
         XCTAssertEqual(unique.json["$id"]?.stringValue?.count, 20)
-        let awaited1 = try await e.request(.GET, "/backups/policies/p1").json["name"]
-        XCTAssertEqual(awaited1, "Nightly")
+        let storedName = try await e.request(.GET, "/backups/policies/p1").json["name"]
+        XCTAssertEqual(storedName, "Nightly")
         let patched = try await e.request(.PATCH, "/backups/policies/p1", body: ["retention": 30, "enabled": false])
         XCTAssertEqual(patched.status, 200)
         XCTAssertEqual(patched.json["retention"], 30)
@@ -51,8 +53,8 @@ final class EmulatorTests: XCTestCase {
         XCTAssertEqual(patched.json["name"], "Nightly", "absent means unchanged")
         let listed = try await e.request(.GET, "/backups/policies")
         XCTAssertEqual(listed.json["total"], 2)
-        let awaited2 = try await e.request(.DELETE, "/backups/policies/p1").status
-        XCTAssertEqual(awaited2, 204)
+        let deleteStatus = try await e.request(.DELETE, "/backups/policies/p1").status
+        XCTAssertEqual(deleteStatus, 204)
         assertError(try await e.request(.GET, "/backups/policies/p1"), 404, "backup_policy_not_found")
         assertError(try await e.request(.PATCH, "/backups/policies/p1", body: ["retention": 3]), 404, "backup_policy_not_found")
         assertError(try await e.request(.DELETE, "/backups/policies/p1"), 404, "backup_policy_not_found")
@@ -67,19 +69,27 @@ final class EmulatorTests: XCTestCase {
             (policy("p", ["schedule": "*/5 22-3 * * *"]), "hour range 22-3 is reversed"),
             (policy("p", ["schedule": "bad expression"]), "Invalid `schedule` param"),
             (policy("p", ["name": .string(String(repeating: "n", count: 129))]), "no longer than 128 chars"),
-            (policy("p", ["resourceId": "db-9999"]), "no database with ID 'db-9999' exists"),
-            (policy("p", ["services": ["storage"], "resourceId": "db-0001"]), "no bucket with ID 'db-0001' exists"),
             (policy("p", ["enabled": "yes"]), "Invalid `enabled` param"),
             (.object(["services": ["databases"], "retention": 7, "schedule": "0 2 * * *"]), #"Param "policyId" is not optional."#),
         ]
         for (body, message) in cases {
             assertError(try await e.request(.POST, "/backups/policies", body: body), 400, "general_argument_invalid", message)
         }
+        // A parent resource that does not exist: 404 with that resource's own type, as Appwrite's
+        // Databases, Storage and Functions APIs answer.
+        assertError(try await e.request(.POST, "/backups/policies", body: policy("p", ["resourceId": "db-9999"])),
+                    404, "database_not_found", "'db-9999'")
+        assertError(try await e.request(.POST, "/backups/policies", body: policy("p", ["services": ["storage"], "resourceId": "db-0001"])),
+                    404, "storage_bucket_not_found")
+        assertError(try await e.request(.POST, "/backups/policies", body: policy("p", ["services": ["functions"], "resourceId": "fn-9"])),
+                    404, "function_not_found")
+        assertError(try await e.request(.POST, "/backups/archives", body: ["services": ["databases"], "resourceId": "db-9999"]),
+                    404, "database_not_found")
         assertError(try await e.request(.POST, "/backups/policies", rawBody: "{not json"), 400, "general_argument_invalid", "Invalid JSON body")
         let big = String(repeating: "x", count: 1 << 20 + 10)
         assertError(try await e.request(.POST, "/backups/policies", rawBody: "{\"name\":\"\(big)\"}"), 413, "general_argument_invalid")
-        let awaited3 = try await e.request(.POST, "/backups/policies", body: policy("bucket-policy", ["services": ["storage"], "resourceId": "bucket-0001"])).json["resourceType"]
-        XCTAssertEqual(awaited3, "bucket")
+        let bucketPolicyType = try await e.request(.POST, "/backups/policies", body: policy("bucket-policy", ["services": ["storage"], "resourceId": "bucket-0001"])).json["resourceType"]
+        XCTAssertEqual(bucketPolicyType, "bucket")
     }
 
     func testArchivesAndRestorationsMoveThroughTheirStatuses() async throws {
@@ -91,7 +101,7 @@ final class EmulatorTests: XCTestCase {
         XCTAssertEqual(a.status, 201)
         XCTAssertEqual(a.json["status"], "pending")
         XCTAssertEqual(a.json["size"], .null)
-        XCTAssertEqual(a.json["policyId"], .null)
+        XCTAssertEqual(a.json["policyId"], "", "a manual archive: the official SDKs require a string")
         let id = a.json["$id"]!.stringValue!
         assertError(try await e.request(.POST, "/backups/restoration", body: ["archiveId": .string(id), "services": ["databases"]]),
                     400, "general_argument_invalid", "only a completed archive can be restored")
@@ -116,17 +126,17 @@ final class EmulatorTests: XCTestCase {
         XCTAssertEqual(restored.json["options"]?["databases"]?["database"]?.arrayValue?.first?["newId"], "db-restored")
         let dbs = try await e.request(.GET, "/databases" + EmulatorHarness.queryString([Query.equal("$id", "db-restored").description]))
         XCTAssertEqual(dbs.json["databases"]?.arrayValue?.first?["name"], "Restored")
-        let awaited4 = try await e.request(.GET, "/backups/restorations").json["total"]
-        XCTAssertEqual(awaited4, 1)
+        let restorationCount = try await e.request(.GET, "/backups/restorations").json["total"]
+        XCTAssertEqual(restorationCount, 1)
         assertError(try await e.request(.GET, "/backups/restorations/nope"), 404, "backup_restoration_not_found")
         assertError(try await e.request(.POST, "/backups/restoration", body: ["archiveId": "nope", "services": ["databases"]]), 404, "backup_archive_not_found")
-        let awaited5 = try await e.request(.DELETE, "/backups/archives/\(id)").status
-        XCTAssertEqual(awaited5, 204)
+        let archiveDeleteStatus = try await e.request(.DELETE, "/backups/archives/\(id)").status
+        XCTAssertEqual(archiveDeleteStatus, 204)
         assertError(try await e.request(.GET, "/backups/archives/\(id)"), 404, "backup_archive_not_found")
-        let awaited6 = try await e.request(.GET, "/storage/buckets").json["total"]
-        XCTAssertEqual(awaited6, 1)
-        let awaited7 = try await e.request(.GET, "/functions").json["total"]
-        XCTAssertEqual(awaited7, 1)
+        let bucketCount = try await e.request(.GET, "/storage/buckets").json["total"]
+        XCTAssertEqual(bucketCount, 1)
+        let functionCount = try await e.request(.GET, "/functions").json["total"]
+        XCTAssertEqual(functionCount, 1)
     }
 
     func testAuthOnEveryEndpoint() async throws {
@@ -140,7 +150,7 @@ final class EmulatorTests: XCTestCase {
         for (method, path) in paths {
             assertError(try await e.request(method, path, body: [:], auth: false), 401, "general_unauthorized_scope")
             assertError(try await e.request(method, path, body: [:], key: "wrong"), 401, "general_unauthorized_scope", "API key is not valid")
-            assertError(try await e.request(method, path, body: [:], project: "other"), 401, "general_unauthorized_scope")
+            assertError(try await e.request(method, path, body: [:], project: "other"), 404, "project_not_found")
         }
         assertError(try await e.request(.GET, "/backups/nothing"), 404, "general_route_not_found")
         assertError(try await e.request(.PUT, "/backups/policies"), 404, "general_route_not_found")
@@ -158,8 +168,8 @@ final class EmulatorTests: XCTestCase {
         for (i, name) in ["alpha nightly", "beta nightly", "gamma weekly", "delta"].enumerated() {
             let extra: [String: JSONValue] = ["name": .string(name), "retention": .integer(Int64(i + 1) * 10),
                                               "enabled": .bool(i % 2 == 0), "resourceId": i < 2 ? "db-0001" : .null]
-            let awaited8 = try await e.request(.POST, "/backups/policies", body: policy("p\(i)", extra)).status
-            XCTAssertEqual(awaited8, 201)
+            let createStatus = try await e.request(.POST, "/backups/policies", body: policy("p\(i)", extra)).status
+            XCTAssertEqual(createStatus, 201)
         }
         _ = try await e.request(.POST, "/backups/policies", body: policy("s1", ["services": ["storage"]]))
         func check(_ qs: [Query], _ expected: [String], file: StaticString = #filePath, line: UInt = #line) async throws {
@@ -236,8 +246,8 @@ final class EmulatorTests: XCTestCase {
     }
 
     func testScheduleAndRetentionOverThirtyDays() async throws {
-        let awaited9 = try await e.request(.POST, "/backups/policies", body: policy("daily", ["resourceId": "db-0001"])).status
-        XCTAssertEqual(awaited9, 201)
+        let policyStatus = try await e.request(.POST, "/backups/policies", body: policy("daily", ["resourceId": "db-0001"])).status
+        XCTAssertEqual(policyStatus, 201)
         try await e.advance(days: 30)
         let r = try await list("/backups/archives", [.orderAsc("$createdAt"), .limit(100)])
         let archives = r.json["archives"]!.arrayValue!
@@ -261,8 +271,8 @@ final class EmulatorTests: XCTestCase {
         try await e.faults(["archiveFailureRate": 1.0])
         let a = try await e.request(.POST, "/backups/archives", body: ["services": ["databases"]])
         try await e.advance(days: 0.001)
-        let awaited10 = try await e.request(.GET, "/backups/archives/\(a.json["$id"]!.stringValue!)").json["status"]
-        XCTAssertEqual(awaited10, "failed")
+        let failedStatus = try await e.request(.GET, "/backups/archives/\(a.json["$id"]!.stringValue!)").json["status"]
+        XCTAssertEqual(failedStatus, "failed")
     }
 
     func testStateIsKeptAcrossARestart() async throws {
@@ -270,14 +280,67 @@ final class EmulatorTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let first = try await EmulatorHarness.start(key: "k", dataPath: path)
         try await first.seed(databases: 1)
-        let awaited11 = try await first.request(.POST, "/backups/policies", body: policy("kept")).status
-        XCTAssertEqual(awaited11, 201)
+        let keptStatus = try await first.request(.POST, "/backups/policies", body: policy("kept")).status
+        XCTAssertEqual(keptStatus, 201)
         await first.stop()
         let second = try await EmulatorHarness.start(key: "k", dataPath: path)
-        let awaited12 = try await second.request(.GET, "/backups/policies/kept").status
-        XCTAssertEqual(awaited12, 200)
-        let awaited13 = try await second.request(.GET, "/databases").json["total"]
-        XCTAssertEqual(awaited13, 1)
+        let keptAfterRestart = try await second.request(.GET, "/backups/policies/kept").status
+        XCTAssertEqual(keptAfterRestart, 200)
+        let databasesAfterRestart = try await second.request(.GET, "/databases").json["total"]
+        XCTAssertEqual(databasesAfterRestart, 1)
         await second.stop()
+    }
+
+    /// A state file written before projects existed (schema v1) opens with its rows in the
+    /// server's project, and the other projects it serves start empty.
+    func testAStateFileFromBeforeProjectsIsMigrated() async throws {
+        let path = NSTemporaryDirectory() + "bkup-v1-\(UUID().uuidString).sqlite"
+        defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + s) } }
+        let v1 = try DatabaseQueue(path: path)
+        try await v1.write { db in
+            try db.execute(sql: """
+                CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY);
+                INSERT INTO grdb_migrations VALUES ('v1');
+                CREATE TABLE policies (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, name TEXT NOT NULL DEFAULT '',
+                  createdAt INTEGER NOT NULL, updatedAt INTEGER NOT NULL, services TEXT NOT NULL, resourceId TEXT, resourceType TEXT,
+                  retention INTEGER NOT NULL, schedule TEXT NOT NULL, type TEXT NOT NULL DEFAULT 'full', enabled INTEGER NOT NULL,
+                  nextRunAt INTEGER);
+                CREATE INDEX policies_created ON policies(createdAt, seq);
+                CREATE TABLE archives (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, policyId TEXT, size INTEGER,
+                  status TEXT NOT NULL, startedAt INTEGER, migrationId TEXT NOT NULL, services TEXT NOT NULL, resourceId TEXT,
+                  resourceType TEXT, createdAt INTEGER NOT NULL, updatedAt INTEGER NOT NULL, willFail INTEGER NOT NULL DEFAULT 0);
+                CREATE INDEX archives_created ON archives(createdAt, seq);
+                CREATE TABLE restorations (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, archiveId TEXT NOT NULL,
+                  policyId TEXT, status TEXT NOT NULL, startedAt INTEGER, migrationId TEXT NOT NULL, services TEXT NOT NULL,
+                  options TEXT NOT NULL DEFAULT '{}', newResourceId TEXT, newResourceName TEXT, createdAt INTEGER NOT NULL,
+                  updatedAt INTEGER NOT NULL);
+                CREATE TABLE resources (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, id TEXT NOT NULL, name TEXT NOT NULL,
+                  type TEXT, enabled INTEGER NOT NULL DEFAULT 1, createdAt INTEGER NOT NULL, updatedAt INTEGER NOT NULL, UNIQUE(kind, id));
+                CREATE INDEX resources_created ON resources(kind, createdAt, seq);
+                CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                INSERT INTO policies(id, name, createdAt, updatedAt, services, retention, schedule, enabled)
+                  VALUES ('old-policy', 'Old', 1700000000000, 1700000000000, '["databases"]', 7, '0 2 * * *', 1);
+                INSERT INTO archives(id, policyId, status, migrationId, services, createdAt, updatedAt)
+                  VALUES ('old-archive', NULL, 'completed', 'm', '["databases"]', 1700000000000, 1700000000000);
+                INSERT INTO resources(kind, id, name, createdAt, updatedAt) VALUES ('databases', 'db-old', 'Old DB', 1700000000000, 1700000000000);
+                """)
+        }
+        try v1.close()
+        var config = EmulatorConfiguration(key: "k")
+        config.port = 0
+        config.dataPath = path
+        config.projects = ["main", "second"]
+        let server = EmulatorHarness(server: try await EmulatorServer.start(config))
+        defer { Task { await server.stop() } }
+        let policy = try await server.request(.GET, "/backups/policies/old-policy", project: "main")
+        XCTAssertEqual(policy.json["name"], "Old")
+        let archive = try await server.request(.GET, "/backups/archives/old-archive", project: "main")
+        XCTAssertEqual(archive.json["policyId"], "")
+        let databases = try await server.request(.GET, "/databases", project: "main")
+        XCTAssertEqual(databases.json["total"], 1)
+        let otherProject = try await server.request(.GET, "/backups/policies", project: "second")
+        XCTAssertEqual(otherProject.json["total"], 0)
+        let notThere = try await server.request(.GET, "/backups/policies/old-policy", project: "second")
+        XCTAssertEqual(notThere.status, 404)
     }
 }

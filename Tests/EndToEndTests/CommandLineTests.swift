@@ -2,47 +2,6 @@ import BkupTestSupport
 import Foundation
 import XCTest
 
-/// Runs a binary built by this package.
-struct Run {
-    let status: Int32
-    let stdout: String
-    let stderr: String
-}
-
-func productsDirectory() -> URL {
-    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for _ in 0..<4 {
-        if FileManager.default.fileExists(atPath: dir.appendingPathComponent("bkup").path) { return dir }
-        dir = dir.deletingLastPathComponent()
-    }
-    for candidate in Bundle.allBundles.map({ $0.bundleURL.deletingLastPathComponent() }) {
-        if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("bkup").path) { return candidate }
-    }
-    return URL(fileURLWithPath: ".build/debug")
-}
-
-func runTool(_ args: [String], tool: String = "bkup", stdin: String? = nil, env: [String: String] = [:], cwd: String? = nil) throws -> Run {
-    let p = Process()
-    p.executableURL = productsDirectory().appendingPathComponent(tool)
-    p.arguments = args
-    var environment = ProcessInfo.processInfo.environment
-    for k in ["APPWRITE_ENDPOINT", "APPWRITE_PROJECT_ID", "APPWRITE_API_KEY", "NO_COLOR"] { environment[k] = nil }
-    for (k, v) in env { environment[k] = v }
-    p.environment = environment
-    if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-    let out = Pipe(), err = Pipe(), input = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    p.standardInput = input
-    try p.run()
-    if let stdin { input.fileHandleForWriting.write(stdin.data(using: .utf8)!) }
-    try input.fileHandleForWriting.close()
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
-}
-
 final class CommandLineTests: XCTestCase {
     var dir: String!
 
@@ -87,7 +46,7 @@ final class CommandLineTests: XCTestCase {
     func testVersion() throws {
         let r = try runTool(["-v"])
         XCTAssertEqual(r.status, 0)
-        XCTAssertTrue(r.stdout.hasPrefix("bkup 0.1.0 (Lua 5.4."), r.stdout)
+        XCTAssertTrue(r.stdout.hasPrefix("bkup 0.2.0 (Lua 5.4."), r.stdout)
     }
 
     func testScriptErrorsPrintMessageAndTracebackAndExit1() throws {

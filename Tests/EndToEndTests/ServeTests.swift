@@ -7,35 +7,13 @@ import Glibc
 #endif
 
 final class ServeTests: XCTestCase {
-    /// Starts `bkup serve` and returns the process and its URL (read from its first line).
-    func serve(_ args: [String]) throws -> (Process, String, Pipe) {
-        let p = Process()
-        p.executableURL = productsDirectory().appendingPathComponent("bkup")
-        p.arguments = ["serve", "--port", "0"] + args
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.standardError
-        try p.run()
-        var line = Data()
-        while true {
-            let byte = out.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data("\n".utf8) { break }
-            line.append(byte)
-        }
-        let text = String(decoding: line, as: UTF8.self)
-        guard let range = text.range(of: "http://") else { throw NSError(domain: "serve", code: 1, userInfo: [NSLocalizedDescriptionKey: text]) }
-        return (p, String(text[range.lowerBound...]), out)
-    }
-
     func testServePrintsWhereAndNeverAGivenKey() throws {
-        let (p, url, out) = try serve(["--in-memory", "--key", "given-secret-key"])
-        p.interrupt()
-        p.waitUntilExit()
-        let rest = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        XCTAssertTrue(url.hasPrefix("http://127.0.0.1:"))
+        let server = try ServeProcess(["--in-memory", "--key", "given-secret-key"])
+        XCTAssertEqual(server.interrupt(), 0, "SIGINT shuts down cleanly")
+        let rest = server.stdout.wait(seconds: 10)
+        XCTAssertTrue(server.url.hasPrefix("http://127.0.0.1:"))
         XCTAssertTrue(rest.contains("key:     (from --key)"), rest)
         XCTAssertFalse(rest.contains("given-secret-key"))
-        XCTAssertEqual(p.terminationStatus, 0, "SIGINT shuts down cleanly")
     }
 
     /// kill -9 in the middle of a stream of writes: every write that got a 2xx is there after a
@@ -43,9 +21,9 @@ final class ServeTests: XCTestCase {
     func testCrashDurability() throws {
         let data = NSTemporaryDirectory() + "bkup-crash-\(UUID().uuidString).sqlite"
         defer { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: data + s) } }
-        let (p, url, _) = try serve(["--data", data, "--key", "k"])
+        let server = try ServeProcess(["--data", data, "--key", "k"])
         let acknowledged = Acknowledged()
-        let harness = EmulatorHarnessClient(url: url, key: "k")
+        let harness = EmulatorHarnessClient(url: server.url, key: "k")
         let writer = Task {
             var i = 0
             while !Task.isCancelled {
@@ -55,16 +33,15 @@ final class ServeTests: XCTestCase {
                 if status == 201 { acknowledged.add(id) }
             }
         }
-        while acknowledged.count < 50 { usleep(10_000) }
-        kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
+        let deadline = Date().addingTimeInterval(60)
+        while acknowledged.count < 50 && Date() < deadline { usleep(10_000) }
+        server.kill9()
         writer.cancel()
         let acked = acknowledged.all
         XCTAssertGreaterThanOrEqual(acked.count, 50)
-        let (p2, url2, _) = try serve(["--data", data, "--key", "k"])
-        defer { p2.interrupt(); p2.waitUntilExit() }
-        let harness2 = EmulatorHarnessClient(url: url2, key: "k")
-        let stored = try harness2.blockingIDs()
+        let restarted = try ServeProcess(["--data", data, "--key", "k"])
+        defer { _ = restarted.interrupt() }
+        let stored = try EmulatorHarnessClient(url: restarted.url, key: "k").blockingIDs()
         for id in acked { XCTAssertTrue(stored.contains(id), "\(id) was acknowledged but lost") }
     }
 }
@@ -109,7 +86,7 @@ struct EmulatorHarnessClient: Sendable {
             }
             done.signal()
         }
-        done.wait()
+        _ = done.wait(timeout: .now() + 30)
         var ids = Set<String>()
         var rest = Substring(box.text)
         while let r = rest.range(of: #""$id":""#) {

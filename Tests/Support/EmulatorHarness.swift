@@ -83,7 +83,9 @@ public final class EmulatorHarness: Sendable {
             do { box.set(.success(try await body())) } catch { box.set(.failure(error)) }
             done.signal()
         }
-        done.wait()
+        guard done.wait(timeout: .now() + 300) == .success else {
+            throw NSError(domain: "EmulatorHarness", code: 1, userInfo: [NSLocalizedDescriptionKey: "no result within 300 s"])
+        }
         return try box.get()
     }
 

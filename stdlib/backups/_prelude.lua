@@ -1,76 +1,13 @@
--- The Lua half of the `backups` module: cursor iterators, waiting for final states, and the
--- lazily resolved `backups.config`. Loaded by the host with the module table.
+-- The Lua half of the `backups` module: waiting for final states, the service's clock, the
+-- operator's library, and the lazily resolved `backups.config`. Run by the host with a
+-- connection's module table (the Swift half: list, each, get, create, update, delete, ...).
 local backups = ...
-local Query, task, json = Query, task, json
-
-local function parseQuery(q)
-  local ok, v = pcall(json.decode, q)
-  if ok and type(v) == "table" then return v end
-  return nil
-end
-
--- Every record matching `queries`, fetched page by page with cursorAfter on the last $id. The
--- caller's filters and order are kept; a caller's limit sets the page size; offsets and
--- cursors are dropped (a cursor walk never skips or repeats).
-local function makeEach(list, key)
-  return function(queries)
-    if queries ~= nil and type(queries) ~= "table" then
-      error("bad argument #1 to 'each' (table expected, got " .. type(queries) .. ")", 2)
-    end
-    local base, pageSize = {}, 100
-    for _, q in ipairs(queries or {}) do
-      local parsed = parseQuery(q)
-      local m = parsed and parsed.method
-      if m == "limit" then
-        pageSize = parsed.values[1]
-      elseif m ~= "offset" and m ~= "cursorAfter" and m ~= "cursorBefore" then
-        base[#base + 1] = q
-      end
-    end
-    local buffer, i, cursor, finished = {}, 0, nil, false
-    -- A walk longer than one page shows progress (on a terminal only; see task.map).
-    local total, seen, progress = nil, 0, task._progress
-    return function()
-      i = i + 1
-      if i > #buffer then
-        if finished then
-          if total and total > pageSize then progress(seen, math.max(seen, total), 0, true) end
-          return nil
-        end
-        local page = { table.unpack(base) }
-        page[#page + 1] = Query.limit(pageSize)
-        if cursor then page[#page + 1] = Query.cursorAfter(cursor) end
-        local answer = list(page)
-        buffer = answer[key]
-        total = total or answer.total
-        i = 1
-        if #buffer < pageSize then finished = true end
-        if #buffer == 0 then
-          if total and total > pageSize then progress(seen, math.max(seen, total), 0, true) end
-          return nil
-        end
-        cursor = buffer[#buffer]["$id"]
-      end
-      seen = seen + 1
-      if total and total > pageSize then progress(seen, math.max(seen, total), 0, false) end
-      return buffer[i]
-    end
-  end
-end
-
-backups.policies.each = makeEach(backups.policies.list, "policies")
-backups.archives.each = makeEach(backups.archives.list, "archives")
-backups.restorations.each = makeEach(backups.restorations.list, "restorations")
--- Each kind of resource, and the service that backs it up.
-for kind, service in pairs({ databases = "databases", buckets = "storage", functions = "functions" }) do
-  local r = backups.resources[kind]
-  r.each = makeEach(r.list, kind)
-  r.service = service
-end
+local Query, task = Query, task
+local check = require("bkup.check")
 
 local final = {
-  archive = { completed = true, failed = true, skipped = true },
-  restoration = { completed = true, failed = true },
+  archive = backups.vocabulary.archive.final,
+  restoration = backups.vocabulary.restoration.final,
 }
 
 -- Polls until the record reaches a final status; raises a `timeout` backups.Error after
@@ -78,13 +15,8 @@ local final = {
 local function makeWait(get, noun)
   return function(id, opts)
     if type(id) == "table" and rawget(id, "$id") then id = rawget(id, "$id") end
-    if type(id) ~= "string" then
-      error("bad argument #1 to 'wait' (string expected, got " .. type(id) .. ")", 2)
-    end
-    if opts ~= nil and type(opts) ~= "table" then
-      error("bad argument #2 to 'wait' (table expected, got " .. type(opts) .. ")", 2)
-    end
-    opts = opts or {}
+    check.type(id, "string", 1, "wait")
+    opts = check.type(opts, "table", 2, "wait", true) or {}
     local timeout, interval = opts.timeout or 600, opts.interval or 2
     local deadline = task.now() + timeout
     while true do
@@ -101,26 +33,6 @@ end
 backups.archives.wait = makeWait(backups.archives.get, "archive")
 backups.restorations.wait = makeWait(backups.restorations.get, "restoration")
 
--- Query.equalAny(attribute, values) --> {query, ...}: Query.equal over any number of values,
--- as several queries that each stay well inside the service's limits (100 values and 4,096
--- characters per query). Each query is one list call: for q in ... do list{q, ...} end.
-function Query.equalAny(attribute, values)
-  if type(values) ~= "table" then
-    error("bad argument #2 to 'equalAny' (list of values expected, got " .. type(values) .. ")", 2)
-  end
-  local queries, chunk, length = {}, {}, 0
-  for _, v in ipairs(values) do
-    local size = #tostring(v) + 3
-    if #chunk == 50 or length + size > 3000 then
-      queries[#queries + 1], chunk, length = Query.equal(attribute, chunk), {}, 0
-    end
-    chunk[#chunk + 1] = v
-    length = length + size
-  end
-  if #chunk > 0 then queries[#queries + 1] = Query.equal(attribute, chunk) end
-  return queries
-end
-
 -- Waits for many records at once: each round asks for every unfinished one in a few list
 -- calls (not one get each), then sleeps. Returns results (records in a final state, by the
 -- position of their ID in `items`) and errors (by position: a `timeout` or `not_found` error),
@@ -128,21 +40,15 @@ end
 -- failure there but is still a result.
 local function makeWaitAll(list, get, key, noun)
   return function(items, opts)
-    if type(items) ~= "table" then
-      error("bad argument #1 to 'waitAll' (table expected, got " .. type(items) .. ")", 2)
-    end
-    if opts ~= nil and type(opts) ~= "table" then
-      error("bad argument #2 to 'waitAll' (table expected, got " .. type(opts) .. ")", 2)
-    end
-    opts = opts or {}
+    check.type(items, "table", 1, "waitAll")
+    opts = check.type(opts, "table", 2, "waitAll", true) or {}
     local timeout, interval = opts.timeout or 600, opts.interval or 2
     local show = opts.progress ~= false
     local positions, waiting = {}, {}
     for i, item in ipairs(items) do
       local id = type(item) == "table" and rawget(item, "$id") or item
-      if type(id) ~= "string" then
-        error(string.format("bad argument #1 to 'waitAll' (item #%d: ID or record expected, got %s)", i, type(item)), 2)
-      end
+      check.arg(type(id) == "string", 1, "waitAll",
+        string.format("item #%d: ID or record expected, got %s", i, check.typename(item)))
       if not positions[id] then
         positions[id] = {}
         waiting[#waiting + 1] = id
@@ -203,7 +109,7 @@ function backups.now()
     emulatorClock = backups.config.emulator or (pcall(backups.emulator.now))
   end
   if emulatorClock then return backups.emulator.now() end
-  return require("dates").format(os.time())
+  return require("bkup.dates").format(os.time())
 end
 
 local configFn = backups._config

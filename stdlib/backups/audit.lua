@@ -15,7 +15,8 @@
 --                (backups.report.stale)
 -- `now` (an ISO date) defaults to the service's clock. `checks = {"failed", ...}` runs a subset.
 local backups = backups
-local dates = require("dates")
+local dates = require("bkup.dates")
+local check = require("bkup.check")
 local report = require("backups.report")
 
 local allChecks = { "unprotected", "disabled", "failed", "stale" }
@@ -43,10 +44,7 @@ function Audit:lines()
 end
 
 return function(opts)
-  if opts ~= nil and type(opts) ~= "table" then
-    error("bad argument #1 to 'audit' (table expected, got " .. type(opts) .. ")", 2)
-  end
-  opts = opts or {}
+  opts = check.type(opts, "table", 1, "audit", true) or {}
   local kinds = opts.kinds or { "databases" }
   if type(kinds) == "string" then kinds = { kinds } end
   for _, k in ipairs(kinds) do

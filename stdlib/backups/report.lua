@@ -6,7 +6,8 @@
 --   local s = backups.report.summary(archives)          -- by status, by resource, size, oldest, newest
 --   local stale = backups.report.stale(policies, archives, now)  -- schedules that stopped producing
 local json, cron = json, cron
-local dates = require("dates")
+local dates = require("bkup.dates")
+local check = require("bkup.check")
 
 local M = {}
 
@@ -64,18 +65,13 @@ local function csvField(s)
   return s
 end
 
+local formats = { table = true, csv = true, jsonl = true }
+
 local function checkArgs(records, opts, fname)
-  if type(records) ~= "table" then
-    error(string.format("bad argument #1 to '%s' (list of records expected, got %s)", fname, type(records)), 3)
-  end
-  if opts ~= nil and type(opts) ~= "table" then
-    error(string.format("bad argument #2 to '%s' (table expected, got %s)", fname, type(opts)), 3)
-  end
-  opts = opts or {}
+  if type(records) ~= "table" then check.expected(records, "list of records", 1, fname, 2) end
+  opts = check.type(opts, "table", 2, fname, true, 2) or {}
   local format = opts.format or "table"
-  if format ~= "table" and format ~= "csv" and format ~= "jsonl" then
-    error(string.format("bad argument #2 to '%s' (format must be table, csv or jsonl, got '%s')", fname, tostring(format)), 3)
-  end
+  check.arg(formats[format], 2, fname, string.format("format must be table, csv or jsonl, got '%s'", tostring(format)), 2)
   return opts, format
 end
 
@@ -173,9 +169,7 @@ end
 --- Archives summed up: count, byStatus, byResource[id] = {count, completed, failed, size,
 --- newest}, size (bytes of completed archives), oldest and newest ($createdAt).
 function M.summary(archives)
-  if type(archives) ~= "table" then
-    error("bad argument #1 to 'summary' (list of archives expected, got " .. type(archives) .. ")", 2)
-  end
+  if type(archives) ~= "table" then check.expected(archives, "list of archives", 1, "summary") end
   local s = { count = 0, byStatus = {}, byResource = {}, size = 0 }
   for _, a in ipairs(archives) do
     s.count = s.count + 1
@@ -205,8 +199,8 @@ end
 --- one whose retention is shorter than two periods (its evidence may have been pruned).
 --- Returns a list of {policy=, last=ISO or nil, expected=ISO}.
 function M.stale(policies, archives, now)
-  if type(policies) ~= "table" then error("bad argument #1 to 'stale' (list of policies expected)", 2) end
-  if type(archives) ~= "table" then error("bad argument #2 to 'stale' (list of archives expected)", 2) end
+  if type(policies) ~= "table" then check.expected(policies, "list of policies", 1, "stale") end
+  if type(archives) ~= "table" then check.expected(archives, "list of archives", 2, "stale") end
   now = now or backups.now()
   local nowSeconds = type(now) == "number" and now or dates.parse(now)
   local newest = {}

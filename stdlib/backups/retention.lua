@@ -13,12 +13,13 @@
 -- unless `keepFailed = true`. Options: `resources = {ids...}` limits the plan to those
 -- resources; `concurrency` (apply) defaults to task.map's.
 local backups, task, Query = backups, task, Query
-local dates = require("dates")
+local dates = require("bkup.dates")
+local check = require("bkup.check")
 
 local M = {}
 local ruleOrder = { "daily", "weekly", "monthly", "yearly" }
 local bucketOf = { daily = dates.day, weekly = dates.week, monthly = dates.month, yearly = dates.year }
-local final = { completed = true, failed = true, skipped = true }
+local final = backups.vocabulary.archive.final
 
 local Plan = {}
 Plan.__index = Plan
@@ -45,9 +46,7 @@ end
 Plan.columns = { "resourceId", "$id", "$createdAt", "status", "action", "why" }
 
 local function checkRules(rules)
-  if type(rules) ~= "table" then
-    error("bad argument #1 to 'retention.plan' (rules table expected, got " .. type(rules) .. ")", 3)
-  end
+  if type(rules) ~= "table" then check.expected(rules, "rules table", 1, "retention.plan", 2) end
   local known = { daily = true, weekly = true, monthly = true, yearly = true, keepFailed = true, resources = true }
   for k in pairs(rules) do
     if not known[k] then
@@ -154,9 +153,7 @@ end
 
 --- Deletes what the plan deletes, concurrently. An archive already gone counts as done.
 function M.apply(plan, opts)
-  if getmetatable(plan) ~= Plan then
-    error("bad argument #1 to 'retention.apply' (a plan from retention.plan expected)", 2)
-  end
+  if getmetatable(plan) ~= Plan then check.expected(plan, "a plan from retention.plan", 1, "retention.apply") end
   opts = opts or {}
   local result = setmetatable({ deleted = {}, gone = {}, failed = {}, kept = #plan.keep, dryRun = backups.config.dryRun }, Result)
   local _, errors = task.map(plan.delete, function(a) return backups.archives.delete(a["$id"]) end,

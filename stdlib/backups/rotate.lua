@@ -50,10 +50,6 @@ local function checkTemplate(field, template)
   end
 end
 
-local function validId(id)
-  return #id <= 36 and id:match("^[%w][%w%.%-_]*$") ~= nil
-end
-
 local function render(template, vars)
   return (template:gsub("{(.-)}", vars))
 end
@@ -193,7 +189,7 @@ local function rotate(selector, spec, opts)
       name = render(spec.name, vars), schedule = spec.schedule, retention = spec.retention, enabled = spec.enabled,
     }
     local desiredId = render(spec.id, vars)
-    if not validId(desiredId) then
+    if not ID.valid(desiredId) then
       if not spec.defaultId then
         error(string.format("policy ID '%s' (from the template '%s') is not a valid ID: at most 36 characters "
           .. "a-z, A-Z, 0-9, period, hyphen, underscore, not starting with a special character", desiredId, spec.id), 0)

@@ -102,7 +102,7 @@ bkup: Lua 5.4 with Appwrite's Backups service.
   backups.resources  databases buckets functions (list, each)
   backups.config     endpoint, project, emulator, dryRun
   backups.rotate  backups.retention  backups.report  backups.audit  backups.now
-  Query  ID  task  json  cron   and require("args"), require("dates"), require("pretty")
+  Query  ID  task  json  cron   and require("bkup.args"), require("bkup.dates"), require("bkup.pretty")
 help(fn) describes a function, e.g. help(backups.policies.update). Ctrl-D or exit() leaves.]])
     return
   end

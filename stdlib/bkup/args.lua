@@ -1,6 +1,6 @@
 -- args: a small, strict command-line flag parser for bkup scripts.
 --
---   local args = require("args")
+--   local args = require("bkup.args")
 --   local opts = args.parse({...}, {
 --     name = "prune-archives.lua",
 --     summary = "Prune archives grandfather-father-son.",

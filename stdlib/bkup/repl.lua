@@ -1,6 +1,6 @@
 -- repl: the Lua side of bkup's interactive shell (evaluation, printing, completion).
-local pretty = require("pretty")
-local help = require("help")
+local pretty = require("bkup.pretty")
+local help = require("bkup.help")
 pretty.describeFunction = help.signature
 local M = {}
 

@@ -1,7 +1,7 @@
 -- dates: Appwrite's ISO 8601 dates as Unix seconds and back, and the calendar buckets that
 -- retention works in (all UTC).
 --
---   local dates = require("dates")
+--   local dates = require("bkup.dates")
 --   dates.parse("2026-11-26T02:00:00.000+00:00")  --> 1795658400.0
 --   dates.format(1795658400)                      --> "2026-11-26T02:00:00.000+00:00"
 --   dates.day(t), dates.week(t), dates.month(t), dates.year(t)  --> "2026-11-26", "2026-W48", ...

@@ -1,0 +1,105 @@
+import BackupsModels
+import BkupJSON
+import GRDB
+import Hummingbird
+
+/// The emulator's own controls under `/v1/emulator/` (never Appwrite's paths): the clock (one
+/// for the whole server), seeding and resetting a project, request statistics, faults.
+struct Controls: Sendable {
+    let service: EmulatorService
+
+    func clock(_ request: Request, _ context: EmulatorContext) async throws -> Response {
+        let now = service.now
+        return Answer.json(200, .object(["now": .string(Millis.wire(now)), "nowMs": .integer(now)]))
+    }
+
+    /// `{advanceSeconds, advanceDays}`: moves the clock; everything due runs in time order.
+    func advance(_ request: Request, _ context: EmulatorContext) async throws -> Response {
+        let p = try await Params.read(request, limit: service.configuration.maxBodyBytes)
+        let seconds = (try p.number("advanceSeconds") ?? 0) + (try p.number("advanceDays") ?? 0) * 86400
+        // A century at most: the clock stays far inside Int64 milliseconds.
+        guard seconds.isFinite, (0...3_155_760_000).contains(seconds) else {
+            throw ServiceError.argument("advanceSeconds", "Value must be between 0 and 3155760000 seconds (100 years)")
+        }
+        service.simulation.advance(byMs: Int64(seconds * 1000))
+        // Always tick, so that the advanced clock is stored even when nothing came due.
+        let now = try await service.write(alwaysTick: true) { _, now in now }
+        return Answer.json(200, .object(["now": .string(Millis.wire(now)), "nowMs": .integer(now)]))
+    }
+
+    /// `{databases, buckets, functions, archives}`: example resources (and completed archives,
+    /// for load tests) in the request's project.
+    func seed(_ request: Request, _ context: EmulatorContext) async throws -> Response {
+        let p = try await Params.read(request, limit: service.configuration.maxBodyBytes)
+        func count(_ k: String) throws -> Int {
+            let n = try p.integer(k) ?? 0
+            guard (0...1_000_000).contains(n) else { throw ServiceError.argument(k, "Value must be between 0 and 1000000") }
+            return Int(n)
+        }
+        let created = try Controls.seed(service, project: context.project, databases: try count("databases"),
+                                        buckets: try count("buckets"), functions: try count("functions"), archives: try count("archives"))
+        return Answer.json(201, created)
+    }
+
+    static func seed(_ service: EmulatorService, project: String, databases: Int, buckets: Int = 0, functions: Int = 0,
+                     archives: Int = 0) throws -> JSONValue
+    {
+        let now = service.now
+        return try service.store.writer.write { db in
+            var created: [String: JSONValue] = [:]
+            for (kind, count, prefix) in [(ResourceKind.databases, databases, "db"), (.buckets, buckets, "bucket"), (.functions, functions, "fn")]
+            where count > 0 {
+                let existing = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM resources WHERE project = ? AND kind = ?",
+                                                arguments: [project, kind.rawValue]) ?? 0
+                var ids: [JSONValue] = []
+                for i in (existing + 1)...(existing + count) {
+                    let id = String(format: "%@-%04d", prefix, i)
+                    try db.execute(sql: """
+                        INSERT OR IGNORE INTO resources(project, kind, id, name, type, enabled, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, 1, ?, ?)
+                        """, arguments: [project, kind.rawValue, id, "\(kind.noun) \(i)", kind == .databases ? "legacy" : nil,
+                                         now + Int64(i), now + Int64(i)])
+                    ids.append(.string(id))
+                }
+                created[kind.rawValue] = .array(ids)
+            }
+            if archives > 0 {
+                // Completed manual archives spread one minute apart, oldest first (for load tests).
+                let statement = try db.makeStatement(sql: """
+                    INSERT INTO archives(project, id, policyId, size, status, startedAt, migrationId, services, resourceId, resourceType, createdAt, updatedAt)
+                    VALUES (?, ?, NULL, ?, ?, ?, ?, '["databases"]', ?, 'database', ?, ?)
+                    """)
+                let statuses: [ArchiveStatus] = [.completed, .completed, .completed, .failed]
+                for i in 0..<archives {
+                    let t = now - Int64(archives - i) * 60_000
+                    let id = String(format: "seed%016x", i)
+                    try statement.execute(arguments: [project, id, Simulation.size(of: id), statuses[i % 4].rawValue, t + 1000, "m\(id)",
+                                                      String(format: "db-%04d", i % 100 + 1), t, t + 4000])
+                }
+                created["archives"] = .integer(Int64(archives))
+            }
+            return .object(created)
+        }
+    }
+
+    func stats(_ request: Request, _ context: EmulatorContext) async throws -> Response {
+        Answer.json(200, .object(["requests": .integer(Int64(service.requestCount.withLock { $0 }))]))
+    }
+
+    /// Empties the request's project and clears the faults.
+    func reset(_ request: Request, _ context: EmulatorContext) async throws -> Response {
+        let project = context.project
+        try await service.store.writer.write { db in
+            for t in ["policies", "archives", "restorations", "resources"] {
+                try db.execute(sql: "DELETE FROM \(t) WHERE project = ?", arguments: [project])
+            }
+        }
+        service.faults.reset()
+        return Answer.noContent
+    }
+
+    func faults(_ request: Request, _ context: EmulatorContext) async throws -> Response {
+        let p = try await Params.read(request, limit: service.configuration.maxBodyBytes)
+        try service.faults.apply(.object(p.body))
+        return Answer.noContent
+    }
+}

@@ -1,0 +1,90 @@
+import BackupsModels
+import BkupJSON
+import GRDB
+import Hummingbird
+
+/// `/v1/backups/policies`.
+struct Policies: Sendable {
+    let service: EmulatorService
+    static let record: @Sendable (Row) -> JSONValue = { BackupPolicy(row: $0).json }
+
+    func list(_ request: Request, _ context: EmulatorContext) async throws -> Response {
+        Answer.json(200, try await service.list(.policies, try QueryString(request.uri.query), project: context.project,
+                                                key: "policies", record: Self.record))
+    }
+
+    func get(_ request: Request, _ context: EmulatorContext) async throws -> Response {
+        Answer.json(200, try await service.get(.policies, id: try context.id("policyId"), project: context.project, record: Self.record))
+    }
+
+    func delete(_ request: Request, _ context: EmulatorContext) async throws -> Response {
+        try await service.delete(.policies, id: try context.id("policyId"), project: context.project)
+        return Answer.noContent
+    }
+
+    func create(_ request: Request, _ context: EmulatorContext) async throws -> Response {
+        let p = try await Params.read(request, limit: service.configuration.maxBodyBytes)
+        var id = try p.string("policyId", required: true)!
+        let name = try p.string("name") ?? ""
+        let services = try p.strings("services", required: true)!
+        let resourceId = try p.string("resourceId")
+        let enabled = try p.bool("enabled") ?? true
+        let retention = try p.integer("retention", required: true)!
+        let schedule = try p.string("schedule", required: true)!
+        try validated { () throws(Validation.Failure) in
+            try Validation.id(id, param: "policyId", allowUnique: true)
+            try Validation.name(name)
+            try Validation.services(services)
+            if let r = resourceId { try Validation.id(r, param: "resourceId") }
+            try Validation.retention(retention)
+            try Validation.schedule(schedule)
+        }
+        if id == ID.uniqueMarker { id = ID.unique() }
+        let finalID = id, project = context.project, simulation = service.simulation
+        return Answer.json(201, try await service.write { db, now in
+            let resourceType = try resourceId.map { try EmulatorService.resourceType(db, project: project, $0, services: services) }
+            if try EmulatorService.row(db, .policies, id: finalID, project: project) != nil {
+                throw ServiceError(409, "backup_policy_already_exists", "Policy with the requested ID '\(finalID)' already exists.")
+            }
+            let next = enabled ? Simulation.nextRun(schedule, after: now) : nil
+            try db.execute(sql: """
+                INSERT INTO policies(project, id, name, createdAt, updatedAt, services, resourceId, resourceType, retention, schedule, enabled, nextRunAt)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [project, finalID, name, now, now, encodeStrings(services), resourceId, resourceType, retention,
+                                 schedule, enabled, next])
+            if let next { simulation.lowerNextDue(next) }
+            return Self.record(try EmulatorService.row(db, .policies, id: finalID, project: project)!)
+        })
+    }
+
+    func update(_ request: Request, _ context: EmulatorContext) async throws -> Response {
+        let id = try context.id("policyId")
+        let p = try await Params.read(request, limit: service.configuration.maxBodyBytes)
+        let name = try p.string("name")
+        let retention = try p.integer("retention")
+        let schedule = try p.string("schedule")
+        let enabled = try p.bool("enabled")
+        try validated { () throws(Validation.Failure) in
+            if let name { try Validation.name(name) }
+            if let retention { try Validation.retention(retention) }
+            if let schedule { try Validation.schedule(schedule) }
+        }
+        let project = context.project, simulation = service.simulation
+        return Answer.json(200, try await service.write { db, now in
+            guard let row = try EmulatorService.row(db, .policies, id: id, project: project) else {
+                throw ServiceError.notFound(Schema.policies.notFoundType, "Policy", id)
+            }
+            let newSchedule = schedule ?? row["schedule"]
+            let newEnabled = enabled ?? row["enabled"]
+            var next: Int64? = row["nextRunAt"]
+            if schedule != nil || enabled != nil { next = newEnabled ? Simulation.nextRun(newSchedule, after: now) : nil }
+            try db.execute(sql: """
+                UPDATE policies SET name = ?, retention = ?, schedule = ?, enabled = ?, nextRunAt = ?, updatedAt = ? WHERE seq = ?
+                """, arguments: [name ?? row["name"], retention ?? row["retention"], newSchedule, newEnabled, next, now,
+                                 row["seq"] as Int64])
+            if let next { simulation.lowerNextDue(next) }
+            if retention != nil { simulation.lowerNextDue(now) }
+            return Self.record(try EmulatorService.row(db, .policies, id: id, project: project)!)
+        })
+    }
+}

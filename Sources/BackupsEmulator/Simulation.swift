@@ -1,0 +1,169 @@
+import BackupsModels
+import BkupJSON
+import Foundation
+import GRDB
+import Synchronization
+
+/// Simulated time: real time scaled by `speed`, plus whatever the control API advanced.
+struct VirtualClock {
+    var anchorVirtualMs: Int64
+    var anchorReal: ContinuousClock.Instant
+    var speed: Double
+
+    func now() -> Int64 {
+        let elapsed = ContinuousClock.now - anchorReal
+        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        return anchorVirtualMs + Int64(ms * speed)
+    }
+}
+
+/// The service's own life in simulated time, in every project: enabled policies fire on their
+/// schedules, archives and restorations move through their lifecycles, archives older than
+/// their policy's retention are deleted.
+final class Simulation: Sendable {
+    private let clock: Mutex<VirtualClock>
+    /// The earliest time something is due: reads take the write path only once it has passed.
+    private let nextDue = Mutex<Int64>(0)
+    let archiveFailureRate: @Sendable () -> Double
+
+    static let day: Int64 = 86_400_000
+    /// Firings of one policy made in one tick at most (a clock moved by years over a
+    /// per-minute schedule would otherwise make millions; the oldest are dropped first, and
+    /// only those that retention would not have deleted by now are made at all).
+    static let maxFiringsPerPolicy = 50_000
+
+    init(start: Int64, speed: Double, archiveFailureRate: @escaping @Sendable () -> Double) {
+        clock = Mutex(VirtualClock(anchorVirtualMs: start, anchorReal: .now, speed: speed))
+        self.archiveFailureRate = archiveFailureRate
+    }
+
+    var now: Int64 { clock.withLock { $0.now() } }
+
+    func advance(byMs ms: Int64) { clock.withLock { $0.anchorVirtualMs += ms } }
+
+    func isDue(at t: Int64) -> Bool { t >= nextDue.withLock { $0 } }
+    func lowerNextDue(_ t: Int64) { nextDue.withLock { $0 = min($0, t) } }
+    func clearNextDue() { nextDue.withLock { $0 = Int64.max } }
+
+    static func nextRun(_ schedule: String, after ms: Int64) -> Int64? {
+        guard let cron = try? CronExpression(schedule),
+            let next = cron.next(after: Date(timeIntervalSince1970: Double(ms) / 1000))
+        else { return nil }
+        return Int64(next.timeIntervalSince1970 * 1000)
+    }
+
+    /// Runs everything that has come due up to `now`.
+    func tick(_ db: Database, to now: Int64) throws {
+        try fireSchedules(db, upTo: now)
+        try advanceLifecycles(db, to: now)
+        try expire(db, at: now)
+        try db.execute(sql: "INSERT OR REPLACE INTO meta(key, value) VALUES ('virtualNow', ?)", arguments: [String(now)])
+        try recomputeNextDue(db)
+    }
+
+    /// Every firing of every due policy up to `now`, made as an archive in time order (an
+    /// archive's state depends only on its own age, so firings need not be interleaved with
+    /// the lifecycles). Firings whose archive retention would already have deleted are skipped.
+    private func fireSchedules(_ db: Database, upTo now: Int64) throws {
+        var firings: [(t: Int64, row: Row)] = []
+        for row in try Row.fetchAll(db, sql: """
+            SELECT project, id, nextRunAt, schedule, services, resourceId, resourceType, retention FROM policies
+            WHERE enabled = 1 AND nextRunAt IS NOT NULL AND nextRunAt <= ?
+            """, arguments: [now])
+        {
+            guard let cron = try? CronExpression(row["schedule"]) else { continue }
+            // A firing at or before keepFrom made an archive that retention has deleted by now.
+            let keepFrom = now - (row["retention"] as Int64) * Simulation.day
+            var t: Int64 = row["nextRunAt"]
+            if t <= keepFrom { t = Simulation.following(cron, keepFrom) ?? Int64.max }
+            var mine: [(Int64, Row)] = []
+            while t <= now {
+                mine.append((t, row))
+                guard let n = Simulation.following(cron, t) else { t = Int64.max; break }
+                t = n
+            }
+            firings += mine.suffix(Simulation.maxFiringsPerPolicy)
+            try db.execute(sql: "UPDATE policies SET nextRunAt = ? WHERE project = ? AND id = ?",
+                           arguments: [t == Int64.max ? nil : t, row["project"] as String, row["id"] as String])
+        }
+        firings.sort { $0.t < $1.t }
+        for (t, row) in firings {
+            try insertArchive(db, project: row["project"], at: t, policyId: row["id"], services: row["services"],
+                              resourceId: row["resourceId"], resourceType: row["resourceType"])
+        }
+    }
+
+    static func following(_ cron: CronExpression, _ ms: Int64) -> Int64? {
+        cron.next(after: Date(timeIntervalSince1970: Double(ms) / 1000)).map { Int64($0.timeIntervalSince1970 * 1000) }
+    }
+
+    private func advanceLifecycles(_ db: Database, to t: Int64) throws {
+        let archives = Lifecycle.archives
+        try archives.advance(db, to: t) { row, status, since in
+            let fated = row["willFail"] as Bool
+            if fated && (status == archives.lastPhase || status == archives.finalStatus) {
+                return .init(status: ArchiveStatus.failed.rawValue)
+            }
+            if status == archives.finalStatus { return .init(status: status, columns: ["size": Simulation.size(of: row["id"])]) }
+            return .init(status: status)
+        }
+        let restorations = Lifecycle.restorations
+        try restorations.advance(db, to: t) { row, status, since in
+            if status == restorations.finalStatus, let newId = row["newResourceId"] as String? {
+                // The restored database appears when the restoration completes.
+                let name = (row["newResourceName"] as String?) ?? "Restored \(newId)"
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO resources(project, kind, id, name, type, enabled, createdAt, updatedAt)
+                    VALUES (?, 'databases', ?, ?, 'legacy', 1, ?, ?)
+                    """, arguments: [row["project"] as String, newId, name, since, since])
+            }
+            return .init(status: status)
+        }
+    }
+
+    /// Archives older than their policy's retention are deleted.
+    private func expire(_ db: Database, at t: Int64) throws {
+        try db.execute(sql: """
+            DELETE FROM archives WHERE policyId IS NOT NULL AND createdAt + \(Simulation.day) *
+              (SELECT retention FROM policies p WHERE p.project = archives.project AND p.id = archives.policyId) <= ?
+            """, arguments: [t])
+    }
+
+    private func recomputeNextDue(_ db: Database) throws {
+        let candidates: [Int64?] = [
+            try Int64.fetchOne(db, sql: "SELECT MIN(nextRunAt) FROM policies WHERE enabled = 1"),
+            try Int64.fetchOne(db, sql: "SELECT MIN(createdAt) + \(Lifecycle.archives.firstBoundary) FROM archives WHERE status IN \(Lifecycle.archives.inProgressSQL)"),
+            try Int64.fetchOne(db, sql: "SELECT MIN(createdAt) + \(Lifecycle.restorations.firstBoundary) FROM restorations WHERE status IN \(Lifecycle.restorations.inProgressSQL)"),
+            try Int64.fetchOne(db, sql: """
+                SELECT MIN(a.createdAt + p.retention * \(Simulation.day)) FROM policies p
+                JOIN archives a ON a.project = p.project AND a.policyId = p.id
+                """),
+        ]
+        let due = candidates.compactMap { $0 }.min() ?? Int64.max
+        nextDue.withLock { $0 = due }
+    }
+
+    /// A size that stays the same for the same archive.
+    static func size(of id: String) -> Int64 {
+        var h: UInt64 = 1469598103934665603
+        for b in id.utf8 { h = (h ^ UInt64(b)) &* 1099511628211 }
+        return Int64(1 << 20) + Int64(h % UInt64(200 << 20))
+    }
+
+    /// A new archive, pending at `t`; returns its ID.
+    @discardableResult
+    func insertArchive(_ db: Database, project: String, at t: Int64, policyId: String?, services: String, resourceId: String?,
+                       resourceType: String?) throws -> String
+    {
+        let id = ID.unique()
+        let rate = archiveFailureRate()
+        let willFail = rate > 0 && Double.random(in: 0..<1) < rate
+        try db.execute(sql: """
+            INSERT INTO archives(project, id, policyId, status, migrationId, services, resourceId, resourceType, createdAt, updatedAt, willFail)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [project, id, policyId, Lifecycle.archives.phases[0].status, ID.unique(), services, resourceId,
+                             resourceType, t, t, willFail])
+        lowerNextDue(t + Lifecycle.archives.firstBoundary)
+        return id
+    }
+}

@@ -1,0 +1,84 @@
+import BackupsClient
+import LuaRuntime
+
+// Reading the arguments of the `backups` functions: query lists and option tables, with
+// errors worded as lauxlib words them.
+
+extension Fields {
+    /// A list of query strings (or one string) at `i`; nothing is no queries.
+    static func queries(_ call: LuaCall, _ i: Int32) throws -> [String] {
+        if call.isNoneOrNil(i) { return [] }
+        if call.type(i) == .string { return [try call.string(i)] }
+        try call.checkTable(i)
+        let value = try call.value(i)
+        if case .object(let o) = value, o.isEmpty { return [] }
+        guard case .array(let items) = value else { throw LuaArgumentError(index: i, "list of query strings expected") }
+        return try items.enumerated().map { n, item in
+            guard case .string(let s) = item else {
+                throw LuaArgumentError(index: i, "query #\(n + 1): string expected, got \(item.typeName)")
+            }
+            return s
+        }
+    }
+}
+
+/// Fields of a table argument, refusing unknown names (a typo must not pass silently).
+struct Fields {
+    let index: Int32
+    var values: [String: JSONValue]
+    let allowed: Set<String>
+
+    init(_ call: LuaCall, _ i: Int32, allowed: Set<String>) throws {
+        try call.checkTable(i)
+        index = i
+        values = try call.object(i)
+        self.allowed = allowed
+        for key in values.keys.sorted() where !allowed.contains(key) {
+            throw LuaArgumentError(index: i, "unknown field '\(key)' (fields: \(allowed.sorted().joined(separator: ", ")))")
+        }
+    }
+
+    func fail(_ name: String, _ expected: String, _ got: JSONValue) -> LuaArgumentError {
+        LuaArgumentError(index: index, "field '\(name)': \(expected) expected, got \(got.typeName)")
+    }
+
+    func string(_ name: String, required: Bool = false) throws -> String? {
+        guard let v = values[name], !v.isNull else {
+            if required { throw LuaArgumentError(index: index, "field '\(name)' is required") }
+            return nil
+        }
+        guard case .string(let s) = v else { throw fail(name, "string", v) }
+        return s
+    }
+
+    func integer(_ name: String, required: Bool = false) throws -> Int64? {
+        guard let v = values[name], !v.isNull else {
+            if required { throw LuaArgumentError(index: index, "field '\(name)' is required") }
+            return nil
+        }
+        switch v {
+        case .integer(let i): return i
+        case .number(let d) where d == d.rounded() && abs(d) < 9e18: return Int64(d)
+        default: throw fail(name, "integer", v)
+        }
+    }
+
+    func bool(_ name: String) throws -> Bool? {
+        guard let v = values[name], !v.isNull else { return nil }
+        guard case .bool(let b) = v else { throw fail(name, "boolean", v) }
+        return b
+    }
+
+    func services(_ name: String = "services") throws -> [String] {
+        guard let v = values[name], !v.isNull else { throw LuaArgumentError(index: index, "field '\(name)' is required") }
+        switch v {
+        case .string(let s): return [s]
+        case .array(let items):
+            return try items.map {
+                guard case .string(let s) = $0 else { throw fail(name, "list of strings", $0) }
+                return s
+            }
+        default: throw fail(name, "list of services", v)
+        }
+    }
+}

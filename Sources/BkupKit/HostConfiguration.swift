@@ -1,0 +1,51 @@
+import BackupsClient
+
+/// Everything a host needs to know, from flags, environment or code.
+public struct HostConfiguration: Sendable {
+    public var endpoint: String?
+    public var project: String?
+    /// Never printed: `APIKey` redacts itself.
+    public var apiKey: APIKey?
+    public var selfSigned = false
+    public var dryRun = false
+    public var concurrency = 16
+    /// Time, instruction, memory and task limits for each run (none by default).
+    public var limits = RunLimits()
+    /// No io, no os.execute/remove/rename/exit/getenv/tmpname, no package.loadlib or file
+    /// searchers, no debug, no dofile/loadfile, and load in text mode only. For scripts the
+    /// embedding tool did not write; print and the backups modules remain.
+    public var sandbox = false
+    public var verbose = false
+    /// Progress bars for task.map; nil draws them when stderr is a terminal.
+    public var progress: Bool?
+    public var retry: RetryPolicy?
+    /// Where requests go when no endpoint is configured (the `bkup` command starts its
+    /// embedded emulator here). Called once, on first use.
+    public var emulatorStarter: (@Sendable () throws -> ServiceEndpoint)?
+
+    public init(endpoint: String? = nil, project: String? = nil, apiKey: APIKey? = nil) {
+        self.endpoint = endpoint
+        self.project = project
+        self.apiKey = apiKey
+    }
+
+    public init(endpoint: String?, project: String?, apiKey: String?) {
+        self.init(endpoint: endpoint, project: project, apiKey: apiKey.map(APIKey.init))
+    }
+
+    /// The connection settings in this configuration.
+    public var connection: ConnectionSettings {
+        get { ConnectionSettings(endpoint: endpoint, project: project, apiKey: apiKey, selfSigned: selfSigned ? true : nil) }
+        set {
+            endpoint = newValue.endpoint
+            project = newValue.project
+            apiKey = newValue.apiKey
+            selfSigned = newValue.selfSigned ?? false
+        }
+    }
+
+    /// Fills what flags left unset from APPWRITE_* (see `ConnectionSettings.fromEnvironment`).
+    public mutating func fillFromEnvironment() {
+        connection = connection.filling(from: .fromEnvironment())
+    }
+}

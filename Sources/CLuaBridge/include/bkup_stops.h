@@ -1,0 +1,43 @@
+// Stops and limits. A stop is sticky: from the next instruction on, every instruction raises
+// the stop's message, in every coroutine, until bkup_clear_interrupt; so no pcall can swallow it.
+#ifndef BKUP_STOPS_H
+#define BKUP_STOPS_H
+
+#include <stdint.h>
+#include <lua.h>
+
+#define BKUP_STOP_NONE         0
+#define BKUP_STOP_INTERRUPT    1  // Ctrl-C, host.interrupt(), a closed host
+#define BKUP_STOP_TIMEOUT      2
+#define BKUP_STOP_INSTRUCTIONS 3
+#define BKUP_STOP_MEMORY       4
+#define BKUP_STOP_TASKS        5
+#define BKUP_STOP_EXIT         6  // os.exit: the run ends cleanly with exit_code
+
+// Interrupts: safe to call from another thread or a signal handler. `reason` must be static.
+void bkup_interrupt(lua_State *L, const char *reason);
+void bkup_stop_async(lua_State *L, int kind, const char *reason);
+const char *bkup_timeout_message(void);
+// A stop from the Lua thread (the message is copied).
+void bkup_stop(lua_State *L, int kind, const char *message, int exit_code);
+int bkup_stop_kind(lua_State *L);
+const char *bkup_stop_reason(lua_State *L);
+int bkup_exit_code(lua_State *L);
+// Limits for the run that starts now: an instruction budget, enforced by a count hook in every
+// coroutine, and a wall-clock deadline in seconds from now (0 = none), which the host's
+// watchdog enforces with bkup_stop_async.
+void bkup_set_limits(lua_State *L, uint64_t instructions, double seconds);
+// Stops the run if its deadline has passed (for when no Lua code runs: tasks waiting on I/O).
+// Returns whether a stop is pending.
+int bkup_check_deadline(lua_State *L);
+// Clears a pending interrupt so that the next run starts clean.
+void bkup_clear_interrupt(lua_State *L);
+int bkup_interrupted(lua_State *L);
+// Instructions counted so far in this run (in hook steps).
+uint64_t bkup_instructions(lua_State *L);
+
+// SIGINT interrupts the state's running script (once: a second Ctrl-C kills, as in lua.c).
+void bkup_install_sigint(lua_State *L);
+void bkup_restore_sigint(void);
+
+#endif

@@ -1,0 +1,94 @@
+// Protected calls from Swift: each runs a small C function under lua_pcallk, with the stack
+// handed to Lua (hard memory cap) and the running thread tracked.
+#include "bridge_internal.h"
+
+int bkup_protected_call(lua_State *L, int nargs, int nresults, int msgh) {
+  bkup_state *s = state_of(L);
+  int prev = s->swift_owned;
+  lua_State *prev_running = s->running;
+  s->swift_owned = 0;
+  s->running = L;
+  bkup_arm(s, L);
+  int status = lua_pcallk(L, nargs, nresults, msgh, 0, NULL);
+  s->running = prev_running;
+  s->swift_owned = prev;
+  return status;
+}
+
+static int do_openlibs(lua_State *L) {
+  luaL_openlibs(L);
+  return 0;
+}
+int bkup_openlibs(lua_State *L) {
+  lua_pushcfunction(L, do_openlibs);
+  return bkup_protected_call(L, 0, 0, 0);
+}
+
+static int do_gettable(lua_State *L) {
+  lua_gettable(L, 1);
+  return 1;
+}
+int bkup_pgettable(lua_State *L, int t) {
+  t = lua_absindex(L, t);
+  lua_pushcfunction(L, do_gettable);
+  lua_pushvalue(L, t);
+  lua_rotate(L, -3, -1);  // key f t -> f t key
+  return bkup_protected_call(L, 2, 1, 0);
+}
+
+static int do_settable(lua_State *L) {
+  lua_settable(L, 1);
+  return 0;
+}
+int bkup_psettable(lua_State *L, int t) {
+  t = lua_absindex(L, t);
+  lua_pushcfunction(L, do_settable);
+  lua_pushvalue(L, t);
+  lua_rotate(L, -4, 2);  // key value f t -> f t key value
+  return bkup_protected_call(L, 3, 0, 0);
+}
+
+static int do_tostring(lua_State *L) {
+  luaL_tolstring(L, 1, NULL);
+  return 1;
+}
+int bkup_ptostring(lua_State *L, int idx) {
+  idx = lua_absindex(L, idx);
+  lua_pushcfunction(L, do_tostring);
+  lua_pushvalue(L, idx);
+  return bkup_protected_call(L, 1, 1, 0);
+}
+
+int bkup_msghandler(lua_State *L) {
+  // Keep the error value itself (it may be a structured error object) and leave the
+  // traceback where the Swift side can find it.
+  luaL_traceback(L, L, NULL, 1);
+  lua_setfield(L, LUA_REGISTRYINDEX, "bkup.traceback");
+  lua_settop(L, 1);
+  return 1;
+}
+
+int bkup_pcall_traceback(lua_State *L, int nargs, int nresults) {
+  int base = lua_gettop(L) - nargs;  // the function's index
+  lua_pushcfunction(L, bkup_msghandler);
+  lua_insert(L, base);
+  int status = bkup_protected_call(L, nargs, nresults, base);
+  lua_remove(L, base);
+  return status;
+}
+
+static int do_require(lua_State *L) {
+  lua_getglobal(L, "require");
+  lua_pushvalue(L, 1);
+  lua_call(L, 1, 1);
+  return 1;
+}
+int bkup_pcall_require(lua_State *L, const char *name) {
+  lua_pushcfunction(L, do_require);
+  lua_pushstring(L, name);
+  return bkup_pcall_traceback(L, 1, 1);
+}
+
+void bkup_traceback(lua_State *L, lua_State *co, int level) {
+  luaL_traceback(L, co, NULL, level);
+}

@@ -1,0 +1,38 @@
+import BackupsEmulator
+import BkupKit
+import Foundation
+import Synchronization
+
+/// The emulator the command starts in-process on first use when no endpoint is configured,
+/// and where it (and `bkup serve`) keeps its state by default.
+enum EmbeddedEmulator {
+    static let running = Mutex<EmulatorServer?>(nil)
+
+    /// `$XDG_DATA_HOME/bkup/emulator.sqlite` (default `~/.local/share/bkup/emulator.sqlite`).
+    static func defaultDataPath() -> String {
+        let base = ConnectionSettings.variable("XDG_DATA_HOME") ?? ((ConnectionSettings.variable("HOME") ?? "/tmp") + "/.local/share")
+        return base + "/bkup/emulator.sqlite"
+    }
+
+    static func ensureDirectory(of path: String) throws {
+        let dir = (path as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+    }
+
+    /// Starts the emulator on a free loopback port, on the default state file.
+    static func starter() -> @Sendable () throws -> ServiceEndpoint {
+        {
+            var config = EmulatorConfiguration()
+            config.port = 0
+            let path = defaultDataPath()
+            try ensureDirectory(of: path)
+            config.dataPath = path
+            let server = try EmulatorServer.startBlocking(config)
+            running.withLock { $0 = server }
+            return ServiceEndpoint(
+                endpoint: server.url, project: config.project, apiKey: APIKey(config.key),
+                notice: "bkup: no endpoint configured; using the embedded emulator at \(server.url) (state: \(path))",
+                isEmulator: true)
+        }
+    }
+}
