@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 tools/install-deps.sh
+tools/sdk-venv.sh >/dev/null   # the official Python SDK, for the conformance tests
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e

@@ -6,6 +6,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOSSL
+import Synchronization
 
 /// The Backups service over HTTP: one long-lived, pooled, keep-alive HTTP client; retries with
 /// backoff and jitter; rate-limit aware; never shows the API key.
@@ -15,6 +16,8 @@ public final class BackupsClient: Sendable {
     let http: HTTPClient
     let baseURL: String
     let gate = RateLimitGate()
+    /// Routes this service answered "not found" for, and the older name that worked instead.
+    let routeNames = Mutex<[String: String]>([:])
 
     public init(configuration: ClientConfiguration) throws {
         guard let url = URL(string: configuration.endpoint), let scheme = url.scheme, ["http", "https"].contains(scheme),
@@ -96,8 +99,24 @@ public final class BackupsClient: Sendable {
         }
     }
 
-    /// The retry loop. See `BackupsRequest.Idempotency` for what each kind may repeat.
+    /// The retry loop (see `BackupsRequest.Idempotency` for what each kind may repeat), on the
+    /// route's name this service knows.
     public func perform(_ request: BackupsRequest) async throws(BackupsError) -> Response {
+        var request = request
+        if let known = routeNames.withLock({ $0[request.path] }) { request.path = known }
+        while true {
+            do {
+                return try await performOnce(request)
+            } catch let error where error.code == 404 && error.type == "general_route_not_found" && !request.alternativePaths.isEmpty {
+                let original = request.path
+                request.path = request.alternativePaths.removeFirst()
+                let replacement = request.path
+                routeNames.withLock { $0[original] = replacement }
+            }
+        }
+    }
+
+    func performOnce(_ request: BackupsRequest) async throws(BackupsError) -> Response {
         let policy = configuration.retry
         let start = ContinuousClock.now
         var attempt = 0
@@ -125,6 +144,10 @@ public final class BackupsClient: Sendable {
                 var error = BackupsError.from(status: response.status, body: response.body,
                                               contentType: response.headers.first(name: "content-type"))
                 error.attempts = attempt
+                if let scope = error.missingScope {
+                    error.message = "the API key of project '\(configuration.project)' lacks the scope \(scope)"
+                        + ", which \(request.method.rawValue) \(request.path) needs: add it to the key in the Appwrite Console"
+                }
                 // A DELETE whose earlier attempt may have gone through: gone is done.
                 if case .delete = request.idempotency, response.status == 404, sawAmbiguousFailure {
                     return Response(status: 204, headers: response.headers, body: [])
@@ -206,9 +229,9 @@ public final class BackupsClient: Sendable {
     /// One HTTP exchange.
     func execute(_ request: BackupsRequest) async throws(Failure) -> Response {
         var url = baseURL + request.path
-        if !request.queries.isEmpty {
-            url += "?" + request.queries.map { "queries%5B%5D=" + percentEncode($0) }.joined(separator: "&")
-        }
+        var parameters = request.queries.map { "queries%5B%5D=" + percentEncode($0) }
+        if let total = request.total { parameters.append("total=\(total)") }
+        if !parameters.isEmpty { url += "?" + parameters.joined(separator: "&") }
         var http = HTTPClientRequest(url: url)
         http.method = HTTPMethod(rawValue: request.method.rawValue)
         http.headers.add(name: "X-Appwrite-Project", value: configuration.project)
@@ -259,8 +282,8 @@ public final class BackupsClient: Sendable {
 
     // MARK: typed API
 
-    public func listPolicies(_ queries: [Query] = []) async throws(BackupsError) -> ItemList<BackupPolicy> {
-        try await list(.listPolicies(queries.map(\.description)), BackupPolicy.self)
+    public func listPolicies(_ queries: [Query] = [], total: Bool? = nil) async throws(BackupsError) -> ItemList<BackupPolicy> {
+        try await list(.listPolicies(queries.map(\.description)), BackupPolicy.self, total: total)
     }
     public func getPolicy(_ id: String) async throws(BackupsError) -> BackupPolicy {
         try await send(.getPolicy(id), as: BackupPolicy.self)
@@ -274,8 +297,8 @@ public final class BackupsClient: Sendable {
     public func deletePolicy(_ id: String) async throws(BackupsError) {
         _ = try await perform(.deletePolicy(id))
     }
-    public func listArchives(_ queries: [Query] = []) async throws(BackupsError) -> ItemList<BackupArchive> {
-        try await list(.listArchives(queries.map(\.description)), BackupArchive.self)
+    public func listArchives(_ queries: [Query] = [], total: Bool? = nil) async throws(BackupsError) -> ItemList<BackupArchive> {
+        try await list(.listArchives(queries.map(\.description)), BackupArchive.self, total: total)
     }
     public func getArchive(_ id: String) async throws(BackupsError) -> BackupArchive {
         try await send(.getArchive(id), as: BackupArchive.self)
@@ -292,8 +315,8 @@ public final class BackupsClient: Sendable {
         try await send(.createRestoration(archiveId: archiveId, services: services, newResourceId: newResourceId,
                                           newResourceName: newResourceName), as: BackupRestoration.self)
     }
-    public func listRestorations(_ queries: [Query] = []) async throws(BackupsError) -> ItemList<BackupRestoration> {
-        try await list(.listRestorations(queries.map(\.description)), BackupRestoration.self)
+    public func listRestorations(_ queries: [Query] = [], total: Bool? = nil) async throws(BackupsError) -> ItemList<BackupRestoration> {
+        try await list(.listRestorations(queries.map(\.description)), BackupRestoration.self, total: total)
     }
     public func getRestoration(_ id: String) async throws(BackupsError) -> BackupRestoration {
         try await send(.getRestoration(id), as: BackupRestoration.self)
@@ -302,7 +325,11 @@ public final class BackupsClient: Sendable {
         try await list(.listResources(kind, queries.map(\.description)), Resource.self)
     }
 
-    func list<T: Codable & Sendable>(_ request: BackupsRequest, _ type: T.Type) async throws(BackupsError) -> ItemList<T> {
+    func list<T: Codable & Sendable>(_ request: BackupsRequest, _ type: T.Type, total: Bool? = nil) async throws(BackupsError)
+        -> ItemList<T>
+    {
+        var request = request
+        request.total = total
         let response = try await perform(request)
         let page = try decode(ListPage<T>.self, response.body, status: response.status)
         return ItemList(total: page.total, items: page.items(request.listKey!))

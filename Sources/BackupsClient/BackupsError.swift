@@ -38,6 +38,17 @@ public struct BackupsError: Error, Sendable, CustomStringConvertible {
 
     public var isRetryableStatus: Bool { [429, 502, 503, 504].contains(code) }
 
+    /// The scope a 401 `general_unauthorized_scope` names (`... missing scopes (["policies.write"])`).
+    public var missingScope: String? {
+        guard code == 401, type == "general_unauthorized_scope", let body,
+            let json = try? JSONCodec.decode(Array(body.utf8)), let text = json["message"]?.stringValue,
+            let open = text.range(of: "missing scope"), let quote = text[open.upperBound...].firstIndex(of: "\"")
+        else { return nil }
+        let rest = text[text.index(after: quote)...]
+        guard let end = rest.firstIndex(of: "\"") else { return nil }
+        return String(rest[..<end])
+    }
+
     /// Builds the error for a non-2xx response: Appwrite's JSON error body when there is one,
     /// otherwise a clear message about what came back (a proxy's HTML page, say).
     static func from(status: Int, body: [UInt8], contentType: String?) -> BackupsError {

@@ -19,14 +19,20 @@ public struct BackupsRequest: Sendable {
     }
 
     public let method: Method
-    public let path: String
+    public internal(set) var path: String
     public let queries: [String]
+    /// For lists: `false` asks the service not to count (`total: 0` in the answer); nil leaves
+    /// the service's default (count, up to 5000).
+    public var total: Bool?
     public let body: JSONValue?
     public let idempotency: Idempotency
     /// For list requests: the key of the items array (`policies`, `archives`...).
     public let listKey: String?
     /// What the record is called in messages ("policy", "archive"...).
     public let noun: String
+    /// Older names of the same route, tried in order when the service does not know `path`
+    /// (`/tablesdb` is Appwrite 1.8's name for `/databases`).
+    public internal(set) var alternativePaths: [String] = []
 
     init(_ method: Method, _ path: String, queries: [String] = [], body: JSONValue? = nil, idempotency: Idempotency,
          listKey: String? = nil, noun: String)
@@ -207,6 +213,8 @@ public struct BackupsRequest: Sendable {
     // MARK: resources (read-only)
 
     public static func listResources(_ kind: ResourceKind, _ queries: [String] = []) throws(BackupsError) -> BackupsRequest {
-        try listRequest(kind.path, key: kind.rawValue, noun: kind.noun.lowercased(), queries: queries)
+        var request = try listRequest(kind.paths[0], key: kind.rawValue, noun: kind.noun.lowercased(), queries: queries)
+        request.alternativePaths = Array(kind.paths.dropFirst())
+        return request
     }
 }

@@ -13,6 +13,8 @@ final class EmulatorService: Sendable {
     let faults = FaultInjector()
     /// Requests seen on Appwrite's paths (for tests of clients' retries).
     let requestCount = Mutex(0)
+    /// List requests that asked for no count (`total=false`).
+    let uncountedLists = Mutex(0)
 
     init(configuration: EmulatorConfiguration) throws {
         self.configuration = configuration
@@ -73,6 +75,7 @@ final class EmulatorService: Sendable {
             throw ServiceError(400, e.type, e.message)
         }
         compiled.total = query.total
+        if !query.total { uncountedLists.withLock { $0 += 1 } }
         let finished = compiled
         return try await read { db, _ in
             do {

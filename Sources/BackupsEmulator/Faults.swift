@@ -17,24 +17,27 @@ struct Faults: Sendable {
         }
         var action: Action
         var remaining: Int
+        /// Only requests whose path starts with this (`/v1/tablesdb`); nil: every request.
+        var path: String?
     }
 
     var archiveFailureRate = 0.0
     var scripted: [Scripted] = []
 
-    /// The fault for the next request, if any (consumed).
-    mutating func next() -> Scripted.Action? {
-        guard !scripted.isEmpty else { return nil }
-        let action = scripted[0].action
-        scripted[0].remaining -= 1
-        if scripted[0].remaining <= 0 { scripted.removeFirst() }
+    /// The fault for the next request to `path`, if any (consumed).
+    mutating func next(path: String) -> Scripted.Action? {
+        guard let i = scripted.firstIndex(where: { $0.path.map(path.hasPrefix) ?? true }) else { return nil }
+        let action = scripted[i].action
+        scripted[i].remaining -= 1
+        if scripted[i].remaining <= 0 { scripted.remove(at: i) }
         return action
     }
 
     /// Reads the control API's body:
     /// `{"archiveFailureRate":0.5, "clear":true, "next":[{"count":2,"status":503,"retryAfter":"1"},
     ///   {"drop":true}, {"dropAfter":true}, {"delayMs":2000}, {"status":502,"html":true},
-    ///   {"rateLimitRemaining":0,"rateLimitReset":1767225600}, {"body":"","status":200}]}`
+    ///   {"rateLimitRemaining":0,"rateLimitReset":1767225600}, {"body":"","status":200}]}`;
+    /// any fault may add `"path": "/v1/tablesdb"` to hit only requests whose path starts so.
     mutating func apply(_ body: JSONValue) throws {
         if body["clear"]?.boolValue == true { self = Faults() }
         if let rate = body["archiveFailureRate"]?.doubleValue {
@@ -71,7 +74,7 @@ struct Faults: Sendable {
             } else {
                 throw ServiceError.argument("next", "each fault needs one of status, body, drop, dropAfter, delayMs, rateLimitRemaining")
             }
-            scripted.append(Scripted(action: action, remaining: max(1, count)))
+            scripted.append(Scripted(action: action, remaining: max(1, count), path: item["path"]?.stringValue))
         }
     }
 }
@@ -80,7 +83,7 @@ struct Faults: Sendable {
 final class FaultInjector: Sendable {
     private let state = Mutex(Faults())
 
-    func next() -> Faults.Scripted.Action? { state.withLock { $0.next() } }
+    func next(path: String) -> Faults.Scripted.Action? { state.withLock { $0.next(path: path) } }
     func apply(_ body: JSONValue) throws { try state.withLock { try $0.apply(body) } }
     func reset() { state.withLock { $0 = Faults() } }
     var archiveFailureRate: Double { state.withLock { $0.archiveFailureRate } }

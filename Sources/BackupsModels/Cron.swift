@@ -1,8 +1,12 @@
 import Foundation
 
-/// A standard 5-field cron expression (minute hour day-of-month month day-of-week): numbers,
-/// `*`, ranges `a-b`, steps `*/n` and `a-b/n`, lists, month and weekday names, and the macros
-/// `@yearly @annually @monthly @weekly @daily @midnight @hourly`. All times are UTC.
+/// A 5-field cron expression (minute hour day-of-month month day-of-week) as Appwrite validates
+/// schedules (dragonmantank/cron-expression): numbers, `*`, ranges `a-b`, steps `*/n` and
+/// `a-b/n`, lists, month and weekday names, `?` for either day field, and the macros
+/// `@yearly @annually @monthly @weekly @daily @midnight @hourly`; in the day-of-month field `L`
+/// (the last day), `15W` (the weekday nearest the 15th, not crossing the month) and `LW` (the
+/// last weekday); in the day-of-week field `5L` (the last Friday) and `5#3` (the third Friday).
+/// When both day fields are restricted, a day matching either runs. All times are UTC.
 ///
 /// One grammar for the client's validation, the emulator's schedules and the Lua `cron` module.
 public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
@@ -12,8 +16,30 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
     public let daysOfMonth: Set<Int>
     public let months: Set<Int>
     public let daysOfWeek: Set<Int>  // 0 = Sunday
+    /// A day-of-month or day-of-week field that names one special day instead of a set.
+    public let specialDay: SpecialDay?
     let domRestricted: Bool
     let dowRestricted: Bool
+
+    public enum SpecialDay: Sendable, Hashable {
+        /// `L`: the last day of the month.
+        case lastDayOfMonth
+        /// `LW`: the last weekday (Monday to Friday) of the month.
+        case lastWeekdayOfMonth
+        /// `15W`: the weekday nearest the given day, within its month.
+        case nearestWeekday(Int)
+        /// `5L`: the last given weekday (0 = Sunday) of the month.
+        case lastWeekday(Int)
+        /// `5#3`: the n-th given weekday of the month.
+        case nthWeekday(Int, Int)
+
+        var isDayOfMonth: Bool {
+            switch self {
+            case .lastDayOfMonth, .lastWeekdayOfMonth, .nearestWeekday: return true
+            case .lastWeekday, .nthWeekday: return false
+            }
+        }
+    }
 
     public struct ParseError: Error, CustomStringConvertible, Sendable {
         public let description: String
@@ -38,13 +64,62 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
         }
         minutes = try CronExpression.field(fields[0], name: "minute", 0...59, names: nil)
         hours = try CronExpression.field(fields[1], name: "hour", 0...23, names: nil)
-        daysOfMonth = try CronExpression.field(fields[2], name: "day-of-month", 1...31, names: nil)
         months = try CronExpression.field(fields[3], name: "month", 1...12, names: CronExpression.monthNames, nameBase: 1)
-        var dow = try CronExpression.field(fields[4], name: "day-of-week", 0...7, names: CronExpression.dayNames)
+        let domSpecial = try CronExpression.specialDayOfMonth(fields[2])
+        let dowSpecial = try CronExpression.specialDayOfWeek(fields[4])
+        if domSpecial != nil && dowSpecial != nil {
+            throw ParseError(description: "only one of day-of-month '\(fields[2])' and day-of-week '\(fields[4])' can name a special day")
+        }
+        specialDay = domSpecial ?? dowSpecial
+        daysOfMonth = domSpecial != nil ? [] : try CronExpression.field(fields[2], name: "day-of-month", 1...31, names: nil)
+        var dow = dowSpecial != nil ? [] : try CronExpression.field(fields[4], name: "day-of-week", 0...7, names: CronExpression.dayNames)
         if dow.remove(7) != nil { dow.insert(0) }
         daysOfWeek = dow
         domRestricted = fields[2] != "*" && fields[2] != "?"
         dowRestricted = fields[4] != "*" && fields[4] != "?"
+    }
+
+    /// `L`, `LW` or `15W`; nil for an ordinary field. `W` and `L` cannot be in a list.
+    private static func specialDayOfMonth(_ text: String) throws(ParseError) -> SpecialDay? {
+        let upper = text.uppercased()
+        guard upper.contains("W") || upper.contains("L") else { return nil }
+        guard !upper.contains(",") else { throw ParseError(description: "day-of-month '\(text)': W and L cannot be in a list") }
+        if upper == "L" { return .lastDayOfMonth }
+        if upper == "LW" { return .lastWeekdayOfMonth }
+        if upper.hasSuffix("W"), let day = Int(upper.dropLast()) {
+            guard (1...31).contains(day) else { throw ParseError(description: "day-of-month \(day) is out of range 1-31") }
+            return .nearestWeekday(day)
+        }
+        throw ParseError(description: "invalid day-of-month '\(text)' (L, LW and nW are the special days)")
+    }
+
+    /// `5L`, `FRIL` or `5#3`; nil for an ordinary field.
+    private static func specialDayOfWeek(_ text: String) throws(ParseError) -> SpecialDay? {
+        let upper = text.uppercased()
+        func weekday(_ s: Substring) throws(ParseError) -> Int {
+            let day: Int
+            if let n = Int(s) {
+                guard (0...7).contains(n) else { throw ParseError(description: "day-of-week \(n) is out of range 0-7") }
+                day = n
+            } else if let i = dayNames.firstIndex(of: String(s)) {
+                day = i
+            } else {
+                throw ParseError(description: "invalid day-of-week '\(s)'")
+            }
+            return day % 7
+        }
+        if let hash = upper.firstIndex(of: "#") {
+            guard !upper.contains(",") else { throw ParseError(description: "day-of-week '\(text)': # cannot be in a list") }
+            let w = try weekday(upper[..<hash])
+            guard let n = Int(upper[upper.index(after: hash)...]), (1...5).contains(n) else {
+                throw ParseError(description: "day-of-week '\(text)': there are never more than 5 or less than 1 of a given weekday in a month")
+            }
+            return .nthWeekday(w, n)
+        }
+        if upper.count > 1, upper.hasSuffix("L"), !upper.contains(",") {
+            return .lastWeekday(try weekday(upper.dropLast()))
+        }
+        return nil
     }
 
     public static func isValid(_ text: String) -> Bool { (try? CronExpression(text)) != nil }
@@ -106,11 +181,51 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
 
     func matchesDay(year: Int, month: Int, day: Int) -> Bool {
         guard months.contains(month) else { return false }
-        let weekday = ((WireDate.daysFromCivil(year, month, day) % 7) + 11) % 7  // 1970-01-01 was a Thursday
-        let domOK = daysOfMonth.contains(day)
-        let dowOK = daysOfWeek.contains(weekday)
+        let weekday = Self.weekday(year, month, day)
+        var domOK = daysOfMonth.contains(day)
+        var dowOK = daysOfWeek.contains(weekday)
+        if let specialDay {
+            let ok = Self.isSpecialDay(specialDay, year: year, month: month, day: day, weekday: weekday)
+            if specialDay.isDayOfMonth { domOK = ok } else { dowOK = ok }
+        }
         if domRestricted && dowRestricted { return domOK || dowOK }
-        return domOK && dowOK
+        return (domOK || !domRestricted) && (dowOK || !dowRestricted)
+    }
+
+    /// 0 = Sunday. (1970-01-01 was a Thursday.)
+    static func weekday(_ year: Int, _ month: Int, _ day: Int) -> Int {
+        ((WireDate.daysFromCivil(year, month, day) % 7) + 11) % 7
+    }
+
+    static func daysInMonth(_ year: Int, _ month: Int) -> Int {
+        let next = month == 12 ? WireDate.daysFromCivil(year + 1, 1, 1) : WireDate.daysFromCivil(year, month + 1, 1)
+        return next - WireDate.daysFromCivil(year, month, 1)
+    }
+
+    static func isSpecialDay(_ special: SpecialDay, year: Int, month: Int, day: Int, weekday: Int) -> Bool {
+        let last = daysInMonth(year, month)
+        switch special {
+        case .lastDayOfMonth:
+            return day == last
+        case .lastWeekdayOfMonth:
+            var d = last
+            while (1...5).contains(Self.weekday(year, month, d)) == false { d -= 1 }
+            return day == d
+        case .nearestWeekday(let target):
+            // As dragonmantank's getNearestWeekday: the day itself if a weekday, else the
+            // nearest of target-1, +1, -2, +2 inside the month.
+            guard target <= last else { return false }
+            if (1...5).contains(Self.weekday(year, month, target)) { return day == target }
+            for delta in [-1, 1, -2, 2] {
+                let d = target + delta
+                if (1...last).contains(d), (1...5).contains(Self.weekday(year, month, d)) { return day == d }
+            }
+            return false
+        case .lastWeekday(let w):
+            return weekday == w && day + 7 > last
+        case .nthWeekday(let w, let n):
+            return weekday == w && (day - 1) / 7 + 1 == n
+        }
     }
 
     /// The first time strictly after `date` that matches, or nil if none within 8 years.
@@ -234,9 +349,24 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
         return minutePart + " " + hourPart
     }
 
+    private var specialPhrase: String? {
+        switch specialDay {
+        case nil: return nil
+        case .lastDayOfMonth: return "on the last day of the month"
+        case .lastWeekdayOfMonth: return "on the last weekday of the month"
+        case .nearestWeekday(let d): return "on the weekday nearest day \(d) of the month"
+        case .lastWeekday(let w): return "on the last \(Self.dayFullNames[w]) of the month"
+        case .nthWeekday(let w, let n):
+            return "on the \(["first", "second", "third", "fourth", "fifth"][n - 1]) \(Self.dayFullNames[w]) of the month"
+        }
+    }
+
     private var dayPhrase: String? {
-        let dom = domRestricted ? "on day " + Self.list(Self.runs(daysOfMonth.sorted(), String.init)) + " of the month" : nil
-        let dow = dowRestricted ? "on " + Self.list(Self.runs(daysOfWeek.sorted()) { Self.dayFullNames[$0] }) : nil
+        var dom = domRestricted ? "on day " + Self.list(Self.runs(daysOfMonth.sorted(), String.init)) + " of the month" : nil
+        var dow = dowRestricted ? "on " + Self.list(Self.runs(daysOfWeek.sorted()) { Self.dayFullNames[$0] }) : nil
+        if let special = specialDay {
+            if special.isDayOfMonth { dom = specialPhrase } else { dow = specialPhrase }
+        }
         switch (dom, dow) {
         case (nil, nil): return "every day"
         case (let d?, nil): return d

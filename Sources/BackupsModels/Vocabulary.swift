@@ -22,12 +22,13 @@ public enum ServiceType: String, Codable, Sendable, CaseIterable {
 public enum ResourceKind: String, Sendable, CaseIterable {
     case databases, buckets, functions
 
-    /// The list endpoint (`/tablesdb` lists the same databases since Appwrite 1.8).
-    public var path: String {
+    /// The list endpoints, newest name first: `/tablesdb` lists the databases since Appwrite 1.8
+    /// (SDK 27's `TablesDB.list`), `/databases` before it (and still, deprecated).
+    public var paths: [String] {
         switch self {
-        case .databases: return "/databases"
-        case .buckets: return "/storage/buckets"
-        case .functions: return "/functions"
+        case .databases: return ["/tablesdb", "/databases"]
+        case .buckets: return ["/storage/buckets"]
+        case .functions: return ["/functions"]
         }
     }
 

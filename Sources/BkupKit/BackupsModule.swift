@@ -11,7 +11,9 @@ enum BackupsModule {
         func list(_ key: String, _ request: @escaping ([String]) throws(BackupsError) -> BackupsRequest) -> [String: LuaFunction] {
             [
                 "list": { call in
-                    try connection.send(call, try request(try Fields.queries(call, 1))) { s, v in
+                    var page = try request(try Fields.queries(call, 1))
+                    if !call.isNoneOrNil(2) { page.total = try Fields(call, 2, allowed: ["total"]).bool("total") }
+                    return try connection.send(call, page) { s, v in
                         s.pushList(v, key: key)
                         return 1
                     }

@@ -19,6 +19,7 @@ final class ErrorBox {
             case "body": if let b = e.body { call.push(b) } else { return false }
             case "mayHaveHappened": call.push(e.mayHaveHappened)
             case "attempts": call.push(Int64(e.attempts))
+            case "scope": if let scope = e.missingScope { call.push(scope) } else { return false }
             default: return false
             }
             return true

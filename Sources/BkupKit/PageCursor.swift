@@ -36,8 +36,11 @@ final class PageCursor {
             report(finished: true)
             return .none
         }
+        // Counting is the costly part of a deep list: only the first page asks for the total
+        // (for the progress bar).
+        var page = try request(walk.queries(after: cursor))
+        if started { page.total = false }
         started = true
-        let page = try request(walk.queries(after: cursor))
         return try connection.send(call, page) { [self] stack, answer in
             buffer = answer[key]?.arrayValue ?? []
             index = 0

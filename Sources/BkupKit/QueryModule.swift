@@ -63,6 +63,13 @@ enum QueryModule {
             "cursorAfter": { call in ret(call, Query.cursorAfter(try call.string(1))) },
             "cursorBefore": { call in ret(call, Query.cursorBefore(try call.string(1))) },
             "or": nested("or"), "and": nested("and"),
+            // The SDKs' shorthands over the system attributes.
+            "createdBefore": { call in ret(call, Query.lessThan("$createdAt", try value(call, 1))) },
+            "createdAfter": { call in ret(call, Query.greaterThan("$createdAt", try value(call, 1))) },
+            "createdBetween": { call in ret(call, Query.between("$createdAt", try value(call, 1), try value(call, 2))) },
+            "updatedBefore": { call in ret(call, Query.lessThan("$updatedAt", try value(call, 1))) },
+            "updatedAfter": { call in ret(call, Query.greaterThan("$updatedAt", try value(call, 1))) },
+            "updatedBetween": { call in ret(call, Query.between("$updatedAt", try value(call, 1), try value(call, 2))) },
             "equalAny": { call in
                 // Query.equal over any number of values, as several queries that each stay well
                 // inside the service's limits (100 values, 4,096 characters per query): one list

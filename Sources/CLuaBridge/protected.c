@@ -63,7 +63,9 @@ int bkup_msghandler(lua_State *L) {
   // Keep the error value itself (it may be a structured error object) and leave the
   // traceback where the Swift side can find it.
   luaL_traceback(L, L, NULL, 1);
-  lua_setfield(L, LUA_REGISTRYINDEX, "bkup.traceback");
+  lua_pushliteral(L, "bkup.traceback");
+  lua_insert(L, -2);
+  lua_rawset(L, LUA_REGISTRYINDEX);  // raw: whatever a script did to the registry's metatable
   lua_settop(L, 1);
   return 1;
 }
@@ -78,11 +80,14 @@ int bkup_pcall_traceback(lua_State *L, int nargs, int nresults) {
 }
 
 static int do_require(lua_State *L) {
-  lua_getglobal(L, "require");
+  lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+  lua_pushliteral(L, "require");
+  lua_rawget(L, -2);
   lua_pushvalue(L, 1);
   lua_call(L, 1, 1);
   return 1;
 }
+
 int bkup_pcall_require(lua_State *L, const char *name) {
   lua_pushcfunction(L, do_require);
   lua_pushstring(L, name);

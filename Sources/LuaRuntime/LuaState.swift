@@ -272,14 +272,17 @@ public final class LuaState {
     }
 
     func registryTraceback() -> String {
-        lua_getfield(L, bkup_registryindex(), "bkup.traceback")
+        stack.pushRegistry(Self.tracebackKey)
         defer {
             bkup_pop(L, 1)
-            lua_pushnil(L)
-            lua_setfield(L, bkup_registryindex(), "bkup.traceback")
+            stack.pushNil()
+            stack.setRegistry(Self.tracebackKey)
         }
         return bkup_tostring(L, -1).map { String(cString: $0) } ?? ""
     }
+
+    /// Where the message handler leaves the traceback (CLuaBridge's bkup_msghandler).
+    static let tracebackKey = "bkup.traceback"
 
     /// Pops the error value on top into a `LuaError`.
     public func popError(status: Int32, traceback: String) -> LuaError {

@@ -6,6 +6,14 @@ import Foundation
 import GRDB
 import XCTest
 
+extension Calendar {
+    static var utc: Calendar {
+        var c = Calendar(identifier: .gregorian)
+        c.timeZone = TimeZone(identifier: "UTC")!
+        return c
+    }
+}
+
 final class EmulatorTests: XCTestCase {
     var e: EmulatorHarness!
 
@@ -265,6 +273,41 @@ final class EmulatorTests: XCTestCase {
         try await e.advance(days: 3)
         let after = try await list("/backups/archives", [.limit(100)])
         XCTAssertEqual(after.json["total"], 4, "retention keeps deleting, nothing new is made")
+    }
+
+    /// The scheduler knows the special days of Appwrite's cron grammar.
+    func testSpecialDaySchedulesFireOnTheirDays() async throws {
+        await e.stop()
+        e = try await EmulatorHarness.start(seed: 1, speed: 1e-9)
+        for (id, schedule) in [("last-day", "0 0 L * *"), ("third-friday", "0 3 * * 5#3")] {
+            let status = try await e.request(.POST, "/backups/policies", body: policy(id, ["schedule": .string(schedule), "retention": 400])).status
+            XCTAssertEqual(status, 201)
+        }
+        try await e.advance(days: 100)
+        for (id, check) in [("last-day", { (d: DateComponents) in
+            Calendar(identifier: .gregorian).range(of: .day, in: .month, for: Calendar.utc.date(from: d)!)!.count == d.day! && d.hour == 0
+        }), ("third-friday", { (d: DateComponents) in d.weekday == 6 && (15...21).contains(d.day!) && d.hour == 3 })] {
+            let r = try await list("/backups/archives", [.equal("policyId", .string(id)), .limit(100)])
+            let dates = r.json["archives"]!.arrayValue!.map { WireDate.parse($0["$createdAt"]!.stringValue!)! }
+            XCTAssertGreaterThanOrEqual(dates.count, 3, id)
+            for date in dates { XCTAssertTrue(check(Calendar.utc.dateComponents(in: TimeZone(identifier: "UTC")!, from: date)), "\(id) \(date)") }
+        }
+    }
+
+    /// A week of a per-minute schedule made in one advance: only what retention keeps exists,
+    /// and the server answers afterwards.
+    func testALongAdvanceOfAMinutelyScheduleKeepsOnlyWhatRetentionKeeps() async throws {
+        await e.stop()
+        e = try await EmulatorHarness.start(seed: 1, speed: 1e-9)
+        let status = try await e.request(.POST, "/backups/policies", body: policy("minutely", ["schedule": "* * * * *", "retention": 1])).status
+        XCTAssertEqual(status, 201)
+        try await e.advance(days: 7)
+        let r = try await list("/backups/archives", [.equal("policyId", "minutely"), .orderAsc("$createdAt"), .limit(1)])
+        XCTAssertTrue((1439...1441).contains(r.json["total"]?.intValue ?? 0), "\(r.json["total"] ?? .null)")
+        let oldest = WireDate.parse(r.json["archives"]!.arrayValue![0]["$createdAt"]!.stringValue!)!
+        let now = WireDate.parse(try await e.request(.GET, "/emulator/clock").json["now"]!.stringValue!)!
+        XCTAssertLessThan(now.timeIntervalSince(oldest), 86400)
+        XCTAssertEqual(r.json["archives"]!.arrayValue![0]["status"], "completed")
     }
 
     func testFailureRateFailsArchives() async throws {

@@ -108,6 +108,48 @@ final class ValidationTests: XCTestCase {
                        ["2026-11-29T00:00:00.000+00:00", "2026-12-01T00:00:00.000+00:00"])
     }
 
+    /// The forms Appwrite's validator (dragonmantank/cron-expression) accepts beyond plain cron.
+    func testCronSpecialDays() throws {
+        func runs(_ e: String, _ n: Int, after: String) throws -> [String] {
+            try CronExpression(e).next(n, after: WireDate.parse(after)!).map(WireDate.format)
+        }
+        XCTAssertEqual(try runs("0 0 L * *", 3, after: "2028-02-10T00:00:00.000+00:00"),
+                       ["2028-02-29T00:00:00.000+00:00", "2028-03-31T00:00:00.000+00:00", "2028-04-30T00:00:00.000+00:00"])
+        // 2026-11-15 is a Sunday: the Monday after; 2026-12-15 a Tuesday: itself.
+        XCTAssertEqual(try runs("0 0 15W * *", 2, after: "2026-11-01T00:00:00.000+00:00"),
+                       ["2026-11-16T00:00:00.000+00:00", "2026-12-15T00:00:00.000+00:00"])
+        // 2026-08-01 is a Saturday: 1W does not jump back into July, it goes to Monday the 3rd.
+        XCTAssertEqual(try runs("0 0 1W * *", 1, after: "2026-07-15T00:00:00.000+00:00"), ["2026-08-03T00:00:00.000+00:00"])
+        XCTAssertEqual(try runs("0 0 LW * *", 2, after: "2026-11-01T00:00:00.000+00:00"),
+                       ["2026-11-30T00:00:00.000+00:00", "2026-12-31T00:00:00.000+00:00"])
+        XCTAssertEqual(try runs("0 0 LW * *", 1, after: "2027-01-01T00:00:00.000+00:00"), ["2027-01-29T00:00:00.000+00:00"])
+        XCTAssertEqual(try runs("0 3 * * 5#3", 2, after: "2026-11-01T00:00:00.000+00:00"),
+                       ["2026-11-20T03:00:00.000+00:00", "2026-12-18T03:00:00.000+00:00"])
+        XCTAssertEqual(try runs("0 0 * * FRIL", 2, after: "2026-11-01T00:00:00.000+00:00"),
+                       ["2026-11-27T00:00:00.000+00:00", "2026-12-25T00:00:00.000+00:00"])
+        XCTAssertEqual(try runs("0 0 ? * 1", 1, after: "2026-11-26T00:00:00.000+00:00"), ["2026-11-30T00:00:00.000+00:00"])
+        XCTAssertEqual(try CronExpression("0 3 * * 5#3").previous(1, before: WireDate.parse("2026-12-01T00:00:00.000+00:00")!)
+                        .map(WireDate.format), ["2026-11-20T03:00:00.000+00:00"])
+        XCTAssertEqual(try CronExpression("0 0 L * *").summary, "at 00:00 on the last day of the month (UTC)")
+        XCTAssertEqual(try CronExpression("0 0 LW * *").summary, "at 00:00 on the last weekday of the month (UTC)")
+        XCTAssertEqual(try CronExpression("0 0 15W * *").summary, "at 00:00 on the weekday nearest day 15 of the month (UTC)")
+        XCTAssertEqual(try CronExpression("0 3 * * 5#3").summary, "at 03:00 on the third Friday of the month (UTC)")
+        XCTAssertEqual(try CronExpression("0 3 * * 0L").summary, "at 03:00 on the last Sunday of the month (UTC)")
+        for macro in ["@yearly", "@annually", "@monthly", "@weekly", "@daily", "@midnight", "@hourly", "@DAILY"] {
+            XCTAssertTrue(CronExpression.isValid(macro), macro)
+        }
+        let refused = [
+            ("0 0 L,15 * *", "cannot be in a list"), ("0 0 1W,15 * *", "cannot be in a list"), ("0 0 32W * *", "out of range 1-31"),
+            ("0 0 * * 5#6", "never more than 5"), ("0 0 * * 5#0", "never more than 5"), ("0 0 * * 8L", "out of range 0-7"),
+            ("0 0 * * 1#2,3", "cannot be in a list"), ("0 0 L * 5L", "only one of"), ("0 0 X * *", "invalid day-of-month"),
+            ("@often", "expected 5 fields"),
+        ]
+        for (text, reason) in refused {
+            let m = message { () throws(Validation.Failure) in try Validation.schedule(text) }
+            XCTAssertTrue(m.contains(reason), "\(text): \(m)")
+        }
+    }
+
     func testQueriesRule() {
         XCTAssertTrue(message { () throws(Validation.Failure) in try Validation.queries(Array(repeating: Query.limit(1).description, count: 101)) }
             .contains("at most 100 queries"))

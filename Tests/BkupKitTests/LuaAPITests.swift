@@ -222,6 +222,63 @@ final class LuaAPITests: XCTestCase {
         XCTAssertEqual(config, [.string(emulator.url), false, .null], "never the key")
     }
 
+    /// `list(queries, {total=false})`; `each` counts only its first page; resource lists work on
+    /// Appwrite 1.8's `/tablesdb` and fall back to `/databases` (remembered) where it is missing.
+    func testTotalsAndTheDatabasesRouteFallback() throws {
+        let h = try host()
+        let r = try h.run(string: """
+            local ids = {}
+            for i = 1, 230 do ids[i] = string.format("p-%03d", i) end
+            local _, errors = task.map(ids, function(id)
+              return backups.policies.create{id = id, services = {"databases"}, retention = 1, schedule = "@daily"}
+            end)
+            assert(next(errors) == nil)
+            local uncounted = backups.policies.list({Query.limit(5)}, {total = false})
+            local counted = backups.policies.list(nil, {total = true})
+            local n = 0
+            for _ in backups.policies.each() do n = n + 1 end
+            local ok, err = pcall(backups.policies.list, {}, {totl = false})
+            return uncounted.total, #uncounted.policies, counted.total, n, err
+            """)
+        XCTAssertEqual(r[0], 0)
+        XCTAssertEqual(r[1], 5)
+        XCTAssertEqual(r[2], 230)
+        XCTAssertEqual(r[3], 230)
+        XCTAssertTrue(r[4].stringValue?.contains("unknown field 'totl'") == true, "\(r[4])")
+        let e = emulator!
+        let stats = try e.blocking { try await e.stats() }
+        XCTAssertEqual(stats["uncountedLists"], 3, "the explicit one, then pages 2 and 3 of each")
+
+        // An Appwrite before 1.8: /tablesdb is not a route.
+        let notARoute = #"{"message":"The requested route was not found.","code":404,"type":"general_route_not_found","version":"1.7.4"}"#
+        try e.blocking { try await e.faults(["next": [["path": "/v1/tablesdb", "count": 2, "status": 404, "body": .string(notARoute)]]]) }
+        let dbs = try h.run(string: "return #backups.resources.databases.list().databases, #backups.resources.databases.list().databases")
+        XCTAssertEqual(dbs, [5, 5])
+        let stillArmed = try e.blocking { try await e.request(.GET, "/tablesdb") }
+        XCTAssertEqual(stillArmed.status, 404, "the second list went straight to /databases")
+    }
+
+    /// A key without a scope: a backups.Error that names the scope and the project, never the key.
+    func testMissingScopeIsAClearError() throws {
+        let e = try EmulatorHarness.startBlocking(seed: 1, grants: ["reader-secret-key:policies.read"])
+        defer { try? e.blocking { await e.stop() } }
+        var c = HostConfiguration.testing(e)
+        c.apiKey = APIKey("reader-secret-key")
+        let h = try BkupHost(configuration: c)
+        let r = try h.run(string: """
+            local n = backups.policies.list().total
+            local ok, err = pcall(backups.policies.create, {services = {"databases"}, retention = 1, schedule = "@daily"})
+            local ok2, err2 = pcall(backups.archives.list)
+            return n, err.code, err.type, err.scope, err.message, tostring(err), err2.scope
+            """)
+        XCTAssertEqual(Array(r.prefix(4)), [0, 401, "general_unauthorized_scope", "policies.write"])
+        let message = r[4].stringValue ?? ""
+        XCTAssertTrue(message.contains("project '\(e.project)'") && message.contains("policies.write")
+                      && message.contains("POST /backups/policies"), message)
+        for text in [message, r[5].stringValue ?? ""] { XCTAssertFalse(text.contains("reader-secret-key"), text) }
+        XCTAssertEqual(r[6], "archives.read")
+    }
+
     func testStdlibModulesUserModulesAndTextOnlyLoading() throws {
         let dir = NSTemporaryDirectory() + "bkup-mods-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

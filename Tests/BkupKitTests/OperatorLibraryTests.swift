@@ -43,6 +43,11 @@ final class OperatorLibraryTests: XCTestCase {
             assert(cron.describe("*/15 * * * *") == "every 15 minutes (UTC)")
             assert(cron.describe("30 4 * * 1-5") == "at 04:30 on Monday through Friday (UTC)", cron.describe("30 4 * * 1-5"))
             assert(cron.describe("0 0 1 1,7 *") == "at 00:00 on day 1 of the month in January and July (UTC)")
+            -- Appwrite's own grammar: L, W, # and ?
+            assert(cron.describe("0 3 * * 5#3") == "at 03:00 on the third Friday of the month (UTC)")
+            assert(cron.next("0 0 L * *", 1, "2028-02-10T00:00:00.000+00:00")[1] == "2028-02-29T00:00:00.000+00:00")
+            assert(cron.previous("0 0 15W * *", 1, "2026-11-20T00:00:00.000+00:00")[1] == "2026-11-16T00:00:00.000+00:00")
+            assert(cron.validate("0 0 ? * MON") and not cron.validate("0 0 L,3 * *"))
             assert(cron.describe("@weekly") == "at 00:00 on Sunday (UTC)")
             local next = cron.next("0 2 * * *", 3, "2026-11-26T03:00:00.000+00:00")
             assert(#next == 3 and next[1] == "2026-11-27T02:00:00.000+00:00" and next[3] == "2026-11-29T02:00:00.000+00:00")

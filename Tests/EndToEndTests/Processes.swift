@@ -77,8 +77,15 @@ final class PipeCollector: @unchecked Sendable {
 func runTool(_ args: [String], tool: String = "bkup", stdin: String? = nil, env: [String: String] = [:], cwd: String? = nil,
              timeout: Double = 120) throws -> Run
 {
+    try runProgram(productsDirectory().appendingPathComponent(tool).path, args, stdin: stdin, env: env, cwd: cwd, timeout: timeout)
+}
+
+/// The same for any program.
+func runProgram(_ path: String, _ args: [String], stdin: String? = nil, env: [String: String] = [:], cwd: String? = nil,
+                timeout: Double = 120) throws -> Run
+{
     let p = Process()
-    p.executableURL = productsDirectory().appendingPathComponent(tool)
+    p.executableURL = URL(fileURLWithPath: path)
     p.arguments = args
     var environment = ProcessInfo.processInfo.environment
     for k in ["APPWRITE_ENDPOINT", "APPWRITE_PROJECT_ID", "APPWRITE_API_KEY", "APPWRITE_SELF_SIGNED", "NO_COLOR", "LUA_INIT",
@@ -150,3 +157,6 @@ final class ServeProcess {
 
     deinit { if process.isRunning { kill9() } }
 }
+
+/// The package's root folder (this file is Tests/EndToEndTests/Processes.swift).
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path

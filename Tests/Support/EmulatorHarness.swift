@@ -20,10 +20,12 @@ public final class EmulatorHarness: Sendable {
 
     /// Starts an in-memory emulator (or one on `dataPath`).
     /// `speed` near 0 freezes the simulated clock, so that only the control API moves it.
+    /// `grants` are more keys, as `bkup serve --key` takes them (`KEY:policies.read,...`).
     public static func start(key: String = "test-key-\(UUID().uuidString)", dataPath: String? = nil, seed: Int = 0,
-                             speed: Double = 1) async throws -> EmulatorHarness
+                             speed: Double = 1, grants: [String] = []) async throws -> EmulatorHarness
     {
         var config = EmulatorConfiguration(key: key)
+        config.keys += try grants.map(EmulatorConfiguration.Grant.init(parsing:))
         config.port = 0
         config.dataPath = dataPath
         config.seed = seed
@@ -31,8 +33,9 @@ public final class EmulatorHarness: Sendable {
         return EmulatorHarness(server: try await EmulatorServer.start(config))
     }
 
-    public static func startBlocking(seed: Int = 0, speed: Double = 1) throws -> EmulatorHarness {
+    public static func startBlocking(seed: Int = 0, speed: Double = 1, grants: [String] = []) throws -> EmulatorHarness {
         var config = EmulatorConfiguration(key: "test-key-\(UUID().uuidString)")
+        config.keys += try grants.map(EmulatorConfiguration.Grant.init(parsing:))
         config.port = 0
         config.seed = seed
         config.speed = speed

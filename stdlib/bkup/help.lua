@@ -1,20 +1,21 @@
 -- help: what the modules hold, and one paragraph per function.
 --   help()                           the modules
 --   help(backups.policies.update)    that function's signature and description
+--   help("backups.Error")            an entry by name
 local M = {}
 
 local docs = {
-  {"backups.policies.list", "backups.policies.list(queries?) --> {total=n, policies={...}}",
-   "One page of policies (25 unless a Query.limit says otherwise), filtered and ordered by the queries."},
+  {"backups.policies.list", "backups.policies.list(queries?, {total=true}) --> {total=n, policies={...}}",
+   "One page of policies (25 unless a Query.limit says otherwise), filtered and ordered by the queries. {total=false} asks the service not to count (total is then 0): counting is the costly part of a deep list."},
   {"backups.policies.each", "backups.policies.each(queries?) --> iterator",
-   "Every policy matching the queries, fetched page by page with cursorAfter; keeps your filters and order."},
+   "Every policy matching the queries, fetched page by page with cursorAfter; keeps your filters and order. Only the first page is counted."},
   {"backups.policies.get", "backups.policies.get(id) --> policy", "One policy by ID; raises backups.Error 404 if it does not exist."},
   {"backups.policies.create", "backups.policies.create{id?, name?, services, resourceId?, enabled?, retention, schedule} --> policy",
    "Creates a backup policy. id defaults to ID.unique(); services is a list such as {\"databases\"}; retention is in days; schedule is a 5-field cron expression. Validated before anything is sent. In a dry run, prints '+ policy ...' and returns the policy that would be created."},
   {"backups.policies.update", "backups.policies.update(id, {name?, retention?, schedule?, enabled?}) --> policy",
    "Changes the given fields of a policy; absent fields stay as they are. Services and resourceId cannot be changed in place. In a dry run, reads the policy, prints '~ policy id: field old -> new' and returns it with the change applied."},
   {"backups.policies.delete", "backups.policies.delete(id) --> true", "Deletes a policy (its archives stay). In a dry run, checks it exists and prints '- policy id'."},
-  {"backups.archives.list", "backups.archives.list(queries?) --> {total=n, archives={...}}", "One page of archives."},
+  {"backups.archives.list", "backups.archives.list(queries?, {total=true}) --> {total=n, archives={...}}", "One page of archives; {total=false} skips the count."},
   {"backups.archives.each", "backups.archives.each(queries?) --> iterator", "Every archive matching the queries, page by page."},
   {"backups.archives.get", "backups.archives.get(id) --> archive", "One archive by ID."},
   {"backups.archives.create", "backups.archives.create{services, resourceId?} --> archive",
@@ -23,8 +24,8 @@ local docs = {
   {"backups.archives.wait", "backups.archives.wait(id, {timeout=600, interval=2}) --> archive",
    "Polls until the archive is completed, failed or skipped; raises a 'timeout' backups.Error after timeout seconds."},
   {"backups.restorations.create", "backups.restorations.create{archiveId, services, newResourceId?, newResourceName?} --> restoration",
-   "Restores a completed archive, into a new database when newResourceId is given, else in place."},
-  {"backups.restorations.list", "backups.restorations.list(queries?) --> {total=n, restorations={...}}", "One page of restorations."},
+   "Restores a completed archive, into a new database when newResourceId is given, else in place. The destination is resolved at once: options.databases.database[1] names it (newId, newName)."},
+  {"backups.restorations.list", "backups.restorations.list(queries?, {total=true}) --> {total=n, restorations={...}}", "One page of restorations; {total=false} skips the count."},
   {"backups.restorations.each", "backups.restorations.each(queries?) --> iterator", "Every restoration, page by page."},
   {"backups.restorations.get", "backups.restorations.get(id) --> restoration", "One restoration by ID."},
   {"backups.restorations.wait", "backups.restorations.wait(id, {timeout=600, interval=2}) --> restoration", "Polls until completed or failed."},
@@ -52,7 +53,11 @@ local docs = {
    "Findings: unprotected resources, disabled policies, archives failed within since seconds, stale schedules. audit.ok, audit:lines(), tostring(audit)."},
   {"backups.now", "backups.now() --> ISO date", "The service's clock: an emulator's virtual time when rehearsing, else this machine's."},
   {"cron.describe", "cron.describe(expr) --> string", "The schedule in words: 'at 02:00 on Monday through Friday (UTC)'."},
-  {"cron.validate", "cron.validate(expr) --> true | false, why", "Checks a cron expression with the grammar the service uses (5 fields, names, steps, @daily...)."},
+  {"cron.validate", "cron.validate(expr) --> true | false, why", "Checks a cron expression with the grammar the service uses (dragonmantank/cron-expression): 5 fields, names, steps, ? in either day field, L (last day), 15W (nearest weekday), LW (last weekday), 5L (last Friday), 5#3 (third Friday), and @yearly @annually @monthly @weekly @daily @midnight @hourly."},
+  {"backups.Error", "err.code, err.type, err.message, err.scope?, err.mayHaveHappened, err.attempts, err.body",
+   "What every failure raises. code is the HTTP status (0 for client-side errors); scope names the scope an API key lacks (general_unauthorized_scope, 401). tostring(err) reads 'type (code): message'."},
+  {"Query.createdAfter", "Query.createdAfter(date) / createdBefore / createdBetween / updatedAfter / updatedBefore / updatedBetween --> query",
+   "The SDKs' shorthands for $createdAt and $updatedAt comparisons."},
   {"cron.next", "cron.next(expr, n=1, after=now) --> {ISO dates}", "The next n run times after a time (ISO date or Unix seconds)."},
   {"cron.previous", "cron.previous(expr, n=1, before=now) --> {ISO dates}", "The last n run times before a time, newest first."},
   {"task.spawn", "task.spawn(fn, ...) --> handle", "Runs fn concurrently; handle:wait() returns its results or raises its error."},
@@ -103,10 +108,14 @@ bkup: Lua 5.4 with Appwrite's Backups service.
   backups.config     endpoint, project, emulator, dryRun
   backups.rotate  backups.retention  backups.report  backups.audit  backups.now
   Query  ID  task  json  cron   and require("bkup.args"), require("bkup.dates"), require("bkup.pretty")
-help(fn) describes a function, e.g. help(backups.policies.update). Ctrl-D or exit() leaves.]])
+help(fn) describes a function, e.g. help(backups.policies.update); help("backups.Error") the errors.
+Ctrl-D or exit() leaves.]])
     return
   end
   local d = index()[f]
+  if type(f) == "string" then
+    for _, entry in ipairs(docs) do if entry[1] == f then d = entry end end
+  end
   if not d then
     print("no help for " .. tostring(f))
     return

@@ -82,7 +82,10 @@ struct Controls: Sendable {
     }
 
     func stats(_ request: Request, _ context: EmulatorContext) async throws -> Response {
-        Answer.json(200, .object(["requests": .integer(Int64(service.requestCount.withLock { $0 }))]))
+        Answer.json(200, .object([
+            "requests": .integer(Int64(service.requestCount.withLock { $0 })),
+            "uncountedLists": .integer(Int64(service.uncountedLists.withLock { $0 })),
+        ]))
     }
 
     /// Empties the request's project and clears the faults.

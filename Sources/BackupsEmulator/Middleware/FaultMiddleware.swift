@@ -11,7 +11,7 @@ struct FaultMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard !request.uri.path.hasPrefix("/v1/emulator/") else { return try await next(request, context) }
         service.requestCount.withLock { $0 += 1 }
-        guard let fault = service.faults.next() else { return try await next(request, context) }
+        guard let fault = service.faults.next(path: request.uri.path) else { return try await next(request, context) }
         switch fault {
         case .status(let status, let retryAfter, let html):
             var headers = HTTPFields()
