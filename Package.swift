@@ -28,6 +28,8 @@ let package = Package(
         .target(name: "CLuaBridge", dependencies: ["CLua"]),
         // libedit glue for the REPL (el_set and friends are variadic: Swift cannot call them).
         .target(name: "CLineEdit", dependencies: ["CEditline"]),
+        // stdio glue for the command: streams whose bytes pass through a filter (redaction).
+        .target(name: "CStdio"),
         // JSON values and text: shared by the Lua runtime, the client and the emulator.
         .target(name: "BkupJSON"),
         .target(name: "LuaRuntime", dependencies: ["CLuaBridge", "CLua", "BkupJSON"]),
@@ -61,7 +63,7 @@ let package = Package(
             plugins: ["EmbedStdlib"]),
         .executableTarget(
             name: "bkup",
-            dependencies: ["BkupKit", "LuaRuntime", "BackupsClient", "BackupsEmulator", "CEditline", "CLineEdit"]),
+            dependencies: ["BkupKit", "LuaRuntime", "BackupsClient", "BackupsEmulator", "CEditline", "CLineEdit", "CStdio"]),
         .executableTarget(name: "BkupEmbedExample", dependencies: ["BkupKit", "LuaRuntime", "BackupsClient"], path: "Sources/BkupEmbedExample"),
         .executableTarget(
             name: "bkup-bench",

@@ -26,6 +26,8 @@ public final class BackupsClient: Sendable {
             throw BackupsError.argument("endpoint must be an http(s) URL such as https://cloud.appwrite.io/v1, got '\(configuration.endpoint)'")
         }
         guard !configuration.project.isEmpty else { throw BackupsError.argument("project is not set") }
+        if let problem = configuration.apiKey.headerProblem { throw BackupsError.argument(problem) }
+        Secrets.shared.register(configuration.apiKey)
         self.configuration = configuration
         self.baseURL = configuration.endpoint
         var tls = TLSConfiguration.makeClientConfiguration()
@@ -140,7 +142,17 @@ public final class BackupsClient: Sendable {
             case .success(let response):
                 gate.update(from: response.headers)
                 log(request, status: response.status, attempt: attempt, ms: elapsedMs)
-                if (200..<300).contains(response.status) { return response }
+                if (200..<300).contains(response.status) {
+                    // Never trust a 2xx: an answer that is not the documented shape is an error.
+                    if let problem = request.expected.problem(status: response.status, body: response.body) {
+                        var error = BackupsError(code: response.status, type: "general_server_error",
+                                                 message: "\(request.method.rawValue) \(request.path): the service answered \(response.status) with \(problem)",
+                                                 body: Secrets.shared.redact(String(decoding: response.body.prefix(500), as: UTF8.self)))
+                        error.attempts = attempt
+                        throw error
+                    }
+                    return response
+                }
                 var error = BackupsError.from(status: response.status, body: response.body,
                                               contentType: response.headers.first(name: "content-type"))
                 error.attempts = attempt

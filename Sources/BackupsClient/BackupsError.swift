@@ -52,9 +52,11 @@ public struct BackupsError: Error, Sendable, CustomStringConvertible {
     /// Builds the error for a non-2xx response: Appwrite's JSON error body when there is one,
     /// otherwise a clear message about what came back (a proxy's HTML page, say).
     static func from(status: Int, body: [UInt8], contentType: String?) -> BackupsError {
-        let text = String(decoding: body, as: UTF8.self)
+        // Whatever the server or a proxy echoed (request headers included) is redacted.
+        let text = Secrets.shared.redact(String(decoding: body, as: UTF8.self))
         if let json = try? JSONCodec.decode(body), case .object(let o) = json, let message = o["message"]?.stringValue {
-            return BackupsError(code: status, type: o["type"]?.stringValue ?? "general_server_error", message: message, body: text)
+            return BackupsError(code: status, type: Secrets.shared.redact(o["type"]?.stringValue ?? "general_server_error"),
+                                message: Secrets.shared.redact(message), body: text)
         }
         let kind = (contentType ?? "").contains("html") || text.lowercased().contains("<html") ? "an HTML page" : "a non-JSON body"
         let snippet = summarize(text)

@@ -33,6 +33,12 @@ public struct BackupsRequest: Sendable {
     /// Older names of the same route, tried in order when the service does not know `path`
     /// (`/tablesdb` is Appwrite 1.8's name for `/databases`).
     public internal(set) var alternativePaths: [String] = []
+    /// What a successful answer must look like.
+    public var expected: AnswerShape {
+        if let listKey { return .list(key: listKey) }
+        if path.hasPrefix("/emulator/") { return .any }
+        return method == .DELETE ? .empty : .record
+    }
 
     init(_ method: Method, _ path: String, queries: [String] = [], body: JSONValue? = nil, idempotency: Idempotency,
          listKey: String? = nil, noun: String)

@@ -15,6 +15,19 @@ public struct APIKey: Sendable, Equatable, CustomStringConvertible, CustomDebugS
     public var debugDescription: String { "<redacted>" }
     public var customMirror: Mirror { Mirror(self, children: []) }
 
+    /// Why the key cannot be sent as a header value (a line break, a control or non-ASCII
+    /// character), naming the position but never the key; nil when it can.
+    public var headerProblem: String? {
+        if value.isEmpty { return "the API key is empty" }
+        for (i, b) in value.utf8.enumerated() where b < 0x21 || b > 0x7E {
+            let what = b == 0x0A || b == 0x0D ? "a line break" : b < 0x20 || b == 0x7F ? "a control character"
+                : b == 0x20 ? "a space" : "a non-ASCII character"
+            return "the API key has \(what) at byte \(i + 1) of \(value.utf8.count), which cannot be sent in a header"
+                + " (a key file must hold the key alone)"
+        }
+        return nil
+    }
+
     public struct FileError: Error, CustomStringConvertible, Sendable {
         public let description: String
     }

@@ -22,6 +22,11 @@ public enum Validation {
         guard value.count <= maxNameLength else {
             throw Failure(param: param, rule: "Value must be a valid string and no longer than \(maxNameLength) chars")
         }
+        // A NUL cannot be stored and read back whole (SQLite's C strings would cut it): refused
+        // rather than cut off silently.
+        guard !value.utf8.contains(0) else {
+            throw Failure(param: param, rule: "Value must be a valid string without NUL characters")
+        }
     }
 
     public static func services(_ values: [String], param: String = "services") throws(Failure) {

@@ -8,8 +8,15 @@ public enum JSONCodec {
     }
 
     public struct DecodeError: Error, CustomStringConvertible, Sendable {
+        public enum Kind: Sendable { case syntax, tooLarge, stopped }
         public let offset: Int
         public let reason: String
+        public var kind = Kind.syntax
+        public init(offset: Int, reason: String, kind: Kind = .syntax) {
+            self.offset = offset
+            self.reason = reason
+            self.kind = kind
+        }
         public var description: String { "invalid JSON at byte \(offset): \(reason)" }
     }
 
@@ -115,8 +122,26 @@ public enum JSONCodec {
         try decode(Array(text.utf8))
     }
 
+    /// Bounds on one decode, for text that comes from a script or the network.
+    public struct DecodeLimits {
+        /// The decoded value's estimated size in memory (each value costs `valueCost` bytes,
+        /// strings their length too); more is a `.tooLarge` error.
+        public var maxBytes = Int.max
+        /// Asked every 1,024 values; true ends the decode with a `.stopped` error.
+        public var shouldStop: (() -> Bool)?
+        public static let valueCost = 48
+        public init(maxBytes: Int = Int.max, shouldStop: (() -> Bool)? = nil) {
+            self.maxBytes = maxBytes
+            self.shouldStop = shouldStop
+        }
+    }
+
     public static func decode(_ bytes: [UInt8]) throws(DecodeError) -> JSONValue {
-        var parser = Parser(bytes: bytes)
+        try decode(bytes, limits: DecodeLimits())
+    }
+
+    public static func decode(_ bytes: [UInt8], limits: DecodeLimits) throws(DecodeError) -> JSONValue {
+        var parser = Parser(bytes: bytes, limits: limits)
         parser.skipSpace()
         let value = try parser.parseValue(depth: 0)
         parser.skipSpace()
@@ -127,6 +152,25 @@ public enum JSONCodec {
     struct Parser {
         let bytes: [UInt8]
         var pos = 0
+        let limits: DecodeLimits
+        var cost = 0
+        var values = 0
+
+        init(bytes: [UInt8], limits: DecodeLimits = DecodeLimits()) {
+            self.bytes = bytes
+            self.limits = limits
+        }
+
+        mutating func charge(_ bytes: Int) throws(DecodeError) {
+            cost += JSONCodec.DecodeLimits.valueCost + bytes
+            if cost > limits.maxBytes {
+                throw DecodeError(offset: pos, reason: "the decoded value would need more than \(limits.maxBytes) bytes", kind: .tooLarge)
+            }
+            values += 1
+            if values & 1023 == 0, let stop = limits.shouldStop, stop() {
+                throw DecodeError(offset: pos, reason: "stopped", kind: .stopped)
+            }
+        }
 
         func fail(_ reason: String) -> DecodeError { DecodeError(offset: pos, reason: reason) }
 
@@ -151,10 +195,14 @@ public enum JSONCodec {
         mutating func parseValue(depth: Int) throws(DecodeError) -> JSONValue {
             guard depth <= JSONCodec.maxDepth else { throw fail("nesting deeper than \(JSONCodec.maxDepth)") }
             guard pos < bytes.count else { throw fail("unexpected end of input") }
+            try charge(0)
             switch bytes[pos] {
             case 0x7B: return try parseObject(depth: depth)
             case 0x5B: return try parseArray(depth: depth)
-            case 0x22: return .string(try parseString())
+            case 0x22:
+                let s = try parseString()
+                try charge(s.utf8.count)
+                return .string(s)
             case 0x74: return try expectLiteral("true", .bool(true))
             case 0x66: return try expectLiteral("false", .bool(false))
             case 0x6E: return try expectLiteral("null", .null)

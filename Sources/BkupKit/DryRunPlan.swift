@@ -2,22 +2,18 @@ import BackupsClient
 import BackupsModels
 import Foundation
 import LuaRuntime
+import Synchronization
 
 /// What a dry run would have done: one line per mutation, the records the service would have
-/// returned, and a count for the summary.
+/// returned, and a count for the summary (readable from any thread: a watchdog that ends the
+/// process prints it).
 struct DryRunPlan {
-    private(set) var creates = 0
-    private(set) var updates = 0
-    private(set) var deletes = 0
+    struct Counts { var creates = 0, updates = 0, deletes = 0 }
+    let counts = PlanCounts()
     /// Records that exist only in the plan (so that get/wait/delete of them work).
     private var planned: [String: JSONValue] = [:]
 
-    var isEmpty: Bool { creates + updates + deletes == 0 }
-
-    var summary: String {
-        func n(_ count: Int, _ word: String) -> String { "\(count) \(word)\(count == 1 ? "" : "s")" }
-        return "dry run: \(n(creates, "create")), \(n(updates, "update")), \(n(deletes, "delete")) planned; nothing was sent"
-    }
+    var summary: String { counts.summary }
 
     func record(_ id: String) -> JSONValue? { planned[id] }
 
@@ -34,7 +30,7 @@ struct DryRunPlan {
     }
 
     mutating func create(policy p: BackupsRequest.NewPolicy) -> String {
-        creates += 1
+        counts.add(\.creates)
         var details = [p.services.joined(separator: "+"), p.schedule, "\(p.retention)d"]
         if let r = p.resourceId { details.insert("resource \(r)", at: 1) }
         if p.enabled == false { details.append("disabled") }
@@ -62,20 +58,20 @@ struct DryRunPlan {
             o[key] = value
         }
         if changes.isEmpty { return ("= policy \(id): no change", current) }
-        updates += 1
+        counts.add(\.updates)
         o["$updatedAt"] = .string(WireDate.format(Date()))
         if planned[id] != nil { planned[id] = .object(o) }
         return ("~ policy \(id): " + changes.joined(separator: ", "), .object(o))
     }
 
     mutating func delete(noun: String, id: String) -> String {
-        deletes += 1
+        counts.add(\.deletes)
         planned[id] = nil
         return "- \(noun) \(id)"
     }
 
     mutating func create(archive services: [String], resourceId: String?) -> (String, JSONValue) {
-        creates += 1
+        counts.add(\.creates)
         let id = "dryrun" + ID.unique().prefix(14)
         let now = Date()
         let record = BackupArchive(
@@ -90,7 +86,7 @@ struct DryRunPlan {
     mutating func create(restoration archiveId: String, services: [String], newResourceId: String?, newResourceName: String?)
         -> (String, JSONValue)
     {
-        creates += 1
+        counts.add(\.creates)
         let id = "dryrun" + ID.unique().prefix(14)
         let now = Date()
         let record = BackupRestoration(
@@ -100,5 +96,18 @@ struct DryRunPlan {
         planned[id] = record
         let target = newResourceId.map { "into new database \($0)\(newResourceName.map { " (\"\($0)\")" } ?? "")" } ?? "in place"
         return ("+ restoration of archive \(archiveId) \(target)", record)
+    }
+}
+
+/// The counts of a dry run's plan, shared with other threads.
+final class PlanCounts: Sendable {
+    private let counts = Mutex(DryRunPlan.Counts())
+
+    func add(_ field: WritableKeyPath<DryRunPlan.Counts, Int>) { counts.withLock { $0[keyPath: field] += 1 } }
+
+    var summary: String {
+        let c = counts.withLock { $0 }
+        func n(_ count: Int, _ word: String) -> String { "\(count) \(word)\(count == 1 ? "" : "s")" }
+        return "dry run: \(n(c.creates, "create")), \(n(c.updates, "update")), \(n(c.deletes, "delete")) planned; nothing was sent"
     }
 }

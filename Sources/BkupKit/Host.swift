@@ -39,7 +39,10 @@ public final class BkupHost {
 
     public init(configuration: HostConfiguration = HostConfiguration()) throws {
         self.configuration = configuration
+        if let key = configuration.apiKey { Secrets.shared.register(key) }
         lua = try LuaState(memoryLimit: configuration.limits.maxMemory)
+        // Whatever a script prints or warns, a known API key never leaves the host.
+        lua.textFilter = { Secrets.shared.redact($0) }
         scheduler = LuaScheduler.of(lua)
         limits = configuration.limits
         scheduler.maxTasks = limits.maxTasks
@@ -63,9 +66,9 @@ public final class BkupHost {
         lua.registerModule("backups")
         try lua.installCleanExit()
         if configuration.sandbox { try applySandbox() }
-        forward = { [unowned self] line in self.notice(line) }
+        forward = { [unowned self] line in self.notice(Secrets.shared.redact(line)) }
         scheduler.onUnobservedFailure = { [weak self] error in
-            self?.notice("bkup: a spawned task failed and nobody waited for it: \(error.message)")
+            self?.notice(Secrets.shared.redact("bkup: a spawned task failed and nobody waited for it: \(error.message)"))
         }
     }
 
@@ -82,6 +85,12 @@ public final class BkupHost {
 
     /// What a dry run planned so far ("dry run: 2 creates, ...").
     public var dryRunSummary: String { backups.plan.summary }
+
+    /// Reads the dry run's summary from any thread (for a watchdog's last words).
+    public var dryRunSummaryReader: @Sendable () -> String {
+        let counts = backups.plan.counts
+        return { counts.summary }
+    }
 
     /// Stops the running script at its next instruction (`interrupted!`), cancelling every
     /// request in flight. Safe from any thread.
@@ -138,7 +147,11 @@ public final class BkupHost {
         // After the tasks (and their threads' stacks) are released, so that a stopped run's
         // garbage can be collected.
         defer { endRun() }
-        return try runMainTask(nargs: nargs)
+        do {
+            return try runMainTask(nargs: nargs)
+        } catch let error as LuaError {
+            throw error.mapText { Secrets.shared.redact($0) }
+        }
     }
 
     private func runMainTask(nargs: Int32) throws -> [JSONValue] {
@@ -219,6 +232,7 @@ public final class BkupHost {
               os[name] = nil
             end
             package.loadlib = nil
+            package.searchpath = nil  -- it tells whether any file on the machine exists
             package.cpath = ""
             package.path = ""
             -- Built-in modules only: the preload searcher and the aliases of bkup's old names.

@@ -12,9 +12,9 @@ void bkup_el_set_prompt(const char *p) {
   bkup_el_prompt_text[sizeof bkup_el_prompt_text - 1] = 0;
 }
 
-EditLine *bkup_el_open(const char *prog, History *h,
-                                     unsigned char (*complete)(EditLine *, int)) {
-  EditLine *el = el_init(prog, stdin, stdout, stderr);
+EditLine *bkup_el_open(const char *prog, History *h, unsigned char (*complete)(EditLine *, int), FILE *out,
+                       FILE *err) {
+  EditLine *el = el_init(prog, stdin, out, err);
   if (!el) return NULL;
   el_set(el, EL_EDITOR, "emacs");
   el_set(el, EL_PROMPT, bkup_el_prompt);

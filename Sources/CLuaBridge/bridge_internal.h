@@ -28,6 +28,11 @@ typedef struct bkup_state {
   size_t failed_size;                 // its emergency collection
   int exit_code;
   char reason_buf[200];
+  // Warnings (lua.c's @on/@off, per state), gathered piece by piece until the last one.
+  int warn_on;
+  int warn_continuing;
+  char *warn_buf;
+  size_t warn_len;
 } bkup_state;
 
 static inline bkup_state *state_of(lua_State *L) {

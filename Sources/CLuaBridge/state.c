@@ -75,22 +75,40 @@ static int bkup_panic(lua_State *L) {
   return 0;
 }
 
-// lua.c's warning function: "@on"/"@off" control messages, continued pieces joined.
-static int g_warn_on;
+static bkup_warning_fn g_warning_sink;
+void bkup_install_warning_sink(bkup_warning_fn sink) { g_warning_sink = sink; }
+
+// lua.c's warning function: "@on"/"@off" control messages, continued pieces joined. The whole
+// warning goes to the sink (which may redact it) in one piece.
 static void bkup_warn(void *ud, const char *msg, int tocont) {
-  static int continuing;
-  (void)ud;
-  if (!continuing && !tocont && msg[0] == '@') {
-    if (strcmp(msg, "@on") == 0) g_warn_on = 1;
-    else if (strcmp(msg, "@off") == 0) g_warn_on = 0;
+  bkup_state *s = (bkup_state *)ud;
+  if (!s->warn_continuing && !tocont && msg[0] == '@') {
+    if (strcmp(msg, "@on") == 0) s->warn_on = 1;
+    else if (strcmp(msg, "@off") == 0) s->warn_on = 0;
     return;
   }
-  if (g_warn_on) {
-    if (!continuing) fputs("Lua warning: ", stderr);
-    fputs(msg, stderr);
-    if (!tocont) fputs("\n", stderr);
+  if (s->warn_on) {
+    size_t n = strlen(msg);
+    char *grown = realloc(s->warn_buf, s->warn_len + n + 1);
+    if (grown != NULL) {
+      memcpy(grown + s->warn_len, msg, n + 1);
+      s->warn_buf = grown;
+      s->warn_len += n;
+    }
   }
-  continuing = tocont;
+  if (!tocont) {
+    if (s->warn_on && s->warn_buf != NULL) {
+      if (g_warning_sink) {
+        g_warning_sink(s->host, s->warn_buf);
+      } else {
+        fprintf(stderr, "Lua warning: %s\n", s->warn_buf);
+      }
+    }
+    free(s->warn_buf);
+    s->warn_buf = NULL;
+    s->warn_len = 0;
+  }
+  s->warn_continuing = tocont;
 }
 
 lua_State *bkup_newstate(size_t limit) {
@@ -105,7 +123,7 @@ lua_State *bkup_newstate(size_t limit) {
   }
   *(bkup_state **)lua_getextraspace(L) = s;
   lua_atpanic(L, bkup_panic);
-  lua_setwarnf(L, bkup_warn, NULL);
+  lua_setwarnf(L, bkup_warn, s);
   return L;
 }
 
@@ -124,5 +142,6 @@ void bkup_close(lua_State *L) {
   bkup_state *s = state_of(L);
   s->swift_owned = 1;
   lua_close(L);
+  free(s->warn_buf);
   free(s);
 }

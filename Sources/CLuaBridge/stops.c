@@ -101,6 +101,10 @@ int bkup_stop_kind(lua_State *L) { return state_of(L)->interrupted ? state_of(L)
 const char *bkup_stop_reason(lua_State *L) { return state_of(L)->reason; }
 int bkup_exit_code(lua_State *L) { return state_of(L)->exit_code; }
 uint64_t bkup_instructions(lua_State *L) { return state_of(L)->instructions; }
+int bkup_in_vm(lua_State *L) { return state_of(L)->running != NULL; }
+const char *bkup_instructions_message(void) {
+  return "instruction limit exceeded: the script ran past its instruction budget where no instruction can be counted (--max-instructions)";
+}
 
 void bkup_set_limits(lua_State *L, uint64_t instructions, double seconds) {
   bkup_state *s = state_of(L);

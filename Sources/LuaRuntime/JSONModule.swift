@@ -30,12 +30,22 @@ extension LuaState {
                 }
             },
             "decode": { (call: LuaCall) throws -> LuaReturn in
+                // The decode runs in Swift, where no hook reaches: it answers to the run's
+                // memory cap and deadline itself.
+                let state = call.state
                 let bytes = try call.bytes(1)
+                var limits = JSONCodec.DecodeLimits(shouldStop: { state.checkStop() })
+                if state.memoryLimit > 0 { limits.maxBytes = max(0, state.memoryLimit - state.memoryInUse) }
                 let value: JSONValue
-                do {
-                    value = try JSONCodec.decode(bytes)
+                do throws(JSONCodec.DecodeError) {
+                    value = try JSONCodec.decode(bytes, limits: limits)
                 } catch {
-                    throw JSONDecodeFailure(description: "\(error)")
+                    switch error.kind {
+                    case .syntax: throw JSONDecodeFailure(description: "\(error)")
+                    case .tooLarge: state.stop(BKUP_STOP_MEMORY, LuaState.memoryLimitMessage(state.memoryLimit))
+                    case .stopped: break
+                    }
+                    throw LuaSchedulerError(state.stopMessage)
                 }
                 return call.push(value)
             },

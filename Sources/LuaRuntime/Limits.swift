@@ -37,6 +37,30 @@ public enum StopReason: Sendable, Equatable {
         default: return false
         }
     }
+
+    /// "timeout", "instructions", "memory", "tasks", "interrupted", "exit".
+    public var name: String {
+        switch self {
+        case .interrupted: return "interrupted"
+        case .timeout: return "timeout"
+        case .instructions: return "instructions"
+        case .memory: return "memory"
+        case .tasks: return "tasks"
+        case .exit: return "exit"
+        }
+    }
+
+    public init?(name: String, code: Int32 = 0) {
+        switch name {
+        case "interrupted": self = .interrupted
+        case "timeout": self = .timeout
+        case "instructions": self = .instructions
+        case "memory": self = .memory
+        case "tasks": self = .tasks
+        case "exit": self = .exit(code)
+        default: return nil
+        }
+    }
 }
 
 /// `os.exit(code)` reached the host: the script has ended and wants this exit status.
@@ -101,6 +125,24 @@ extension LuaState {
 
     /// Stops the run when its deadline has passed; true when a stop is pending.
     func checkStop() -> Bool { bkup_check_deadline(L) != 0 }
+
+    /// What a watchdog on another thread may read and do while this state is open: how far a
+    /// run has come, and stopping it.
+    public var watch: Watch { Watch(L: L) }
+
+    public struct Watch: @unchecked Sendable {
+        let L: OpaquePointer
+        /// A stop is pending (a limit, an interrupt, os.exit).
+        public var isStopping: Bool { bkup_interrupted(L) != 0 }
+        public var stopMessage: String { bkup_stop_reason(L).map { String(cString: $0) } ?? "interrupted!" }
+        /// Lua code, or a C function it called, is running (not the host waiting on I/O).
+        public var inVM: Bool { bkup_in_vm(L) != 0 }
+        /// VM instructions counted so far in the run (only while an instruction budget is set).
+        public var instructions: UInt64 { bkup_instructions(L) }
+        public func stopForTimeout() { bkup_stop_async(L, BKUP_STOP_TIMEOUT, bkup_timeout_message()) }
+        public func stopForInstructions() { bkup_stop_async(L, BKUP_STOP_INSTRUCTIONS, bkup_instructions_message()) }
+        public static let timeoutMessage = String(cString: bkup_timeout_message())
+    }
 
     /// Replaces `os.exit` with one that ends the run cleanly (the host closes, a dry run's
     /// summary is printed, output is flushed) instead of killing the process from inside Lua.

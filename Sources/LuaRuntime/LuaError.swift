@@ -40,6 +40,11 @@ public struct LuaError: Error, CustomStringConvertible, @unchecked Sendable {
     public var description: String {
         traceback.isEmpty ? message : message + "\n" + traceback
     }
+
+    /// The same error with its message and traceback passed through `transform` (to redact).
+    public func mapText(_ transform: (String) -> String) -> LuaError {
+        LuaError(kind: kind, message: transform(message), traceback: transform(traceback), object: object, payload: payload)
+    }
 }
 
 /// A bad argument in a call from Lua, worded by `luaL_argerror`:

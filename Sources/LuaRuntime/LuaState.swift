@@ -20,6 +20,12 @@ public final class LuaState {
     let runGeneration = Mutex<UInt64>(0)
     /// Output sink for `print`; nil means standard output.
     public var printHandler: ((String) -> Void)?
+    /// Where whole warnings go (`warn("@on")` turns them on, as in lua.c); nil writes
+    /// "Lua warning: ..." to standard error.
+    public var warningHandler: ((String) -> Void)?
+    /// Applied to every line `print` writes and every warning before it leaves (a host redacts
+    /// secrets here).
+    public var textFilter: ((String) -> String)?
     private var lazyPreloader: LuaRef?
     /// Per-host extension storage for higher layers (a scheduler, bindings...).
     public var extensions: [ObjectIdentifier: AnyObject] = [:]
@@ -72,6 +78,12 @@ public final class LuaState {
 
     static let installHooksOnce: Void = {
         bkup_install_swift_hooks(swiftDispatch, swiftRelease)
+        bkup_install_warning_sink { host, text in
+            guard let host, let text else { return }
+            let state = Unmanaged<LuaState>.fromOpaque(host).takeUnretainedValue()
+            let line = state.textFilter.map { $0(String(cString: text)) } ?? String(cString: text)
+            if let handler = state.warningHandler { handler(line) } else { StandardStreams.writeError("Lua warning: \(line)\n") }
+        }
     }()
 
     // MARK: registry references
@@ -320,6 +332,7 @@ public final class LuaState {
                 line += String(cString: bkup_tostring(call.L, -1))
                 bkup_pop(call.L, 1)
             }
+            if let filter = state.textFilter { line = filter(line) }
             if let handler = state.printHandler {
                 handler(line)
             } else {

@@ -17,6 +17,8 @@ struct Arguments {
     var scriptIndex: Int?
     var configuration = HostConfiguration()
     var keyFile: String?
+    /// Where to write the script's results (or its error) as JSON, for a parent process.
+    var resultFile: String?
     var argv: [String]
 
     struct UsageError: Error, CustomStringConvertible {
@@ -47,6 +49,7 @@ struct Arguments {
           --max-memory BYTES stop the script when Lua holds more (suffixes K, M, G)
           --max-tasks N      stop the script when more than N tasks are alive at once
           --sandbox          no io, os.execute/remove/rename/exit/getenv, debug, native or binary code
+          --result-file PATH write the script's return values (or its error) there as JSON
         bkup serve [--host 127.0.0.1] [--port 8080] [--data PATH | --in-memory] [--project ID]
                    [--key KEY] [--speed X] [--seed N]
                              run the local Backups emulator
@@ -117,6 +120,7 @@ struct Arguments {
                     }
                     configuration.limits.maxTasks = n
                 case "--sandbox": configuration.sandbox = true
+                case "--result-file": resultFile = try value(of: name, attached: attached)
                 default:
                     throw UsageError(description: "unrecognized option '\(a)'")
                 }

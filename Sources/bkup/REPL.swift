@@ -12,6 +12,7 @@ import Glibc
 /// completion without side effects, Ctrl-C that stops the running line.
 final class REPL {
     let host: BkupHost
+    let guardian: RunGuard
     let interactive: Bool
     let color: Bool
     let historyPath: String
@@ -21,8 +22,9 @@ final class REPL {
 
     nonisolated(unsafe) static var current: REPL?
 
-    init(host: BkupHost) {
+    init(host: BkupHost, guardian: RunGuard) {
         self.host = host
+        self.guardian = guardian
         interactive = isatty(0) != 0
         let env = ConnectionSettings.variable
         color = isatty(1) != 0 && env("NO_COLOR") == nil && env("TERM") != "dumb"
@@ -74,7 +76,8 @@ final class REPL {
         REPL.current = self
         history = bkup_history_open(REPL.historySize)
         _ = bkup_history_load(history, historyPath)
-        editLine = bkup_el_open("bkup", history, { el, _ in REPL.current?.complete(el) ?? BKUP_CC_ERROR })
+        editLine = bkup_el_open("bkup", history, { el, _ in REPL.current?.complete(el) ?? BKUP_CC_ERROR },
+                                RedactedOutput.terminalOut, RedactedOutput.terminalErr)
     }
 
     private func closeEditor() {
@@ -183,6 +186,8 @@ final class REPL {
                 try lua.load(text, chunkName: "=stdin")
             }
             lua.stack.push(.bool(color))
+            guardian.runStarted()
+            defer { guardian.runEnded() }
             try lua.interruptingOnSIGINT { try host.runPrepared(nargs: 2) }
         } catch let exit as LuaExit {
             StandardStreams.flush()
@@ -205,6 +210,7 @@ final class REPL {
     }
 
     private func show(message: String) {
+        let message = Secrets.shared.redact(message)
         StandardStreams.writeError(color ? "\u{1B}[31m\(message)\u{1B}[0m\n" : message + "\n")
     }
 

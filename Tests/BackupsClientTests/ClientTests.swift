@@ -187,6 +187,7 @@ final class ClientTests: XCTestCase {
             ({ () async throws(BackupsError) in _ = try await self.client.createPolicy(.init(id: "x", services: ["databases"], retention: 1, schedule: "*/5 22-3 * * *")) }, "hour range 22-3 is reversed"),
             ({ () async throws(BackupsError) in _ = try await self.client.updatePolicy("x", .init(name: String(repeating: "n", count: 129))) }, "no longer than 128 chars"),
             ({ () async throws(BackupsError) in _ = try await self.client.listPolicies(Array(repeating: .limit(1), count: 101)) }, "at most 100 queries"),
+            ({ () async throws(BackupsError) in _ = try await self.client.updatePolicy("x", .init(name: "a\u{0}b")) }, "without NUL characters"),
         ]
         for (call, expected) in cases {
             do {
@@ -240,5 +241,43 @@ final class ClientTests: XCTestCase {
         for d in descriptions { XCTAssertFalse(d.contains("SECRET"), d) }
         try await wrong.shutdown()
         try await nowhere.shutdown()
+    }
+
+    /// Never trust a 2xx: a record without `$id`, an empty record, a body where a delete has none.
+    func testAnAnswerThatIsNotTheDocumentedShapeIsAnError() async throws {
+        _ = try await client.createPolicy(newPolicy("shape"))
+        let cases: [(String, Int, String, () async throws(BackupsError) -> Void, String)] = [
+            ("/v1/backups/policies/shape", 200, "", { () async throws(BackupsError) in _ = try await self.client.getPolicy("shape") },
+             "an empty body where a record was expected"),
+            ("/v1/backups/policies/shape", 200, #"{"name":"x"}"#, { () async throws(BackupsError) in _ = try await self.client.getPolicy("shape") },
+             "a record without a '$id'"),
+            ("/v1/backups/policies/shape", 200, "[]", { () async throws(BackupsError) in try await self.client.deletePolicy("shape") },
+             "a body where there should be none"),
+            ("/v1/backups/archives", 201, "null", { () async throws(BackupsError) in _ = try await self.client.createArchive(services: ["databases"]) },
+             "null where a record was expected"),
+        ]
+        for (path, status, body, call, words) in cases {
+            try await emulator.faults(["next": [["path": .string(path), "status": .integer(Int64(status)), "body": .string(body)]]])
+            do {
+                try await call()
+                XCTFail("\(path) \(body) was taken as success")
+            } catch {
+                XCTAssertEqual(error.type, "general_server_error")
+                XCTAssertEqual(error.code, status)
+                XCTAssertTrue(error.message.contains(words), error.message)
+            }
+        }
+        let stillThere = try await client.getPolicy("shape").id
+        XCTAssertEqual(stillThere, "shape", "the faked delete did not happen")
+    }
+
+    /// A key that cannot be a header value is refused when the client is made, without the key.
+    func testAKeyWithALineBreakIsRefused() throws {
+        let key = "sk_live_0123456789\nKEY=sk_live_0123456789"
+        XCTAssertThrowsError(try makeClient(key: key)) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("a line break at byte 19"), message)
+            XCTAssertFalse(message.contains("0123456789"), message)
+        }
     }
 }

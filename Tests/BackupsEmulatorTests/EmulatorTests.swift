@@ -386,4 +386,29 @@ final class EmulatorTests: XCTestCase {
         let notThere = try await server.request(.GET, "/backups/policies/old-policy", project: "second")
         XCTAssertEqual(notThere.status, 404)
     }
+
+    /// Smaller holes: a NUL in a name (refused, not cut off), a clock advance that is a string
+    /// (refused, not ignored).
+    func testNULsAndWrongTypesAreRefusedNotMangled() async throws {
+        assertError(try await e.request(.POST, "/backups/policies", body: policy("nul", ["name": "a\u{0}b"])), 400,
+                    "general_argument_invalid", "without NUL characters")
+        assertError(try await e.request(.POST, "/emulator/clock", body: ["advanceSeconds": "10"]), 400, "general_argument_invalid",
+                    "advanceSeconds")
+        assertError(try await e.request(.POST, "/emulator/clock", rawBody: #"{"advanceDays": 1e400}"#), 400, "general_argument_invalid")
+    }
+
+    /// A request whose body never finishes does not hold its connection forever.
+    func testARequestThatNeverFinishesIsClosed() async throws {
+        var config = EmulatorConfiguration(key: "k")
+        config.port = 0
+        config.idleTimeoutSeconds = 1
+        let server = try await EmulatorServer.start(config)
+        defer { Task { await server.stop() } }
+        let connection = RawHTTPConnection(port: server.port)
+        try connection.sendPartial(Array("POST /v1/backups/policies HTTP/1.1\r\nHost: x\r\nX-Appwrite-Project: bkup-local\r\nX-Appwrite-Key: k\r\nContent-Length: 100\r\n\r\n{\"policyId\":".utf8))
+        XCTAssertTrue(connection.waitForClose(seconds: 20), "the server closed the stalled request")
+        let normal = RawHTTPConnection(port: server.port)
+        let reply = try normal.send(Array("GET /v1/backups/policies HTTP/1.1\r\nHost: x\r\nX-Appwrite-Project: bkup-local\r\nX-Appwrite-Key: k\r\nContent-Length: 0\r\n\r\n".utf8))
+        XCTAssertEqual(reply.status, 200)
+    }
 }

@@ -153,7 +153,7 @@ final class LimitsTests: XCTestCase {
             gone("io", io) gone("debug", debug) gone("dofile", dofile) gone("loadfile", loadfile)
             gone("os.execute", os.execute) gone("os.remove", os.remove) gone("os.rename", os.rename)
             gone("os.exit", os.exit) gone("os.getenv", os.getenv) gone("os.tmpname", os.tmpname)
-            gone("package.loadlib", package.loadlib)
+            gone("package.loadlib", package.loadlib) gone("package.searchpath", package.searchpath)
             gone("package.loaded.io", package.loaded.io) gone("package.loaded.debug", package.loaded.debug)
             assert(#absent == 0, "still there: " .. table.concat(absent, ", "))
             assert(#package.searchers == 2, "only the preload searcher and bkup's aliases")

@@ -1,3 +1,5 @@
+import BkupJSON
+import BkupTestSupport
 import Foundation
 import XCTest
 
@@ -156,6 +158,41 @@ final class ServeProcess {
     }
 
     deinit { if process.isRunning { kill9() } }
+
+    /// A request to this server (its control API, say); the reply's status and body.
+    @discardableResult
+    func request(_ method: HTTPMethod, _ path: String, key: String, project: String = "bkup-local", body: JSONValue? = nil) throws
+        -> (status: Int, text: String)
+    {
+        let box = ReplyBox()
+        let done = DispatchSemaphore(value: 0)
+        let url = self.url + path
+        Task {
+            var r = HTTPClientRequest(url: url)
+            r.method = method
+            r.headers.add(name: "X-Appwrite-Project", value: project)
+            r.headers.add(name: "X-Appwrite-Key", value: key)
+            if let body {
+                r.headers.add(name: "content-type", value: "application/json")
+                r.body = .bytes(.init(bytes: (try? JSONCodec.encodeBytes(body)) ?? []))
+            }
+            if let response = try? await HTTPClient.shared.execute(r, timeout: .seconds(30)),
+                let bytes = try? await response.body.collect(upTo: 16 << 20)
+            {
+                box.set(Int(response.status.code), String(buffer: bytes))
+            }
+            done.signal()
+        }
+        _ = done.wait(timeout: .now() + 60)
+        return box.get()
+    }
+}
+
+final class ReplyBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: (Int, String) = (0, "")
+    func set(_ status: Int, _ text: String) { lock.withLock { value = (status, text) } }
+    func get() -> (status: Int, text: String) { lock.withLock { value } }
 }
 
 /// The package's root folder (this file is Tests/EndToEndTests/Processes.swift).

@@ -192,4 +192,21 @@ final class BoundaryTests: XCTestCase {
 struct UnsafeSendable<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
+
+    /// A script that puts metamethods on the registry cannot make Swift's registry access run
+    /// Lua code (which could raise across Swift frames): every access is raw.
+    func testABoobyTrappedRegistryDoesNotReachSwift() throws {
+        let state = try LuaState()
+        try state.load("""
+            local trap = function() error("trap sprung") end
+            debug.setmetatable(debug.getregistry(), {__index = trap, __newindex = trap})
+            """, chunkName: "=trap")
+        try state.pcall(nargs: 0, nresults: 0)
+        try state.load("error('ordinary')", chunkName: "=x")
+        XCTAssertThrowsError(try state.pcall(nargs: 0)) { error in
+            XCTAssertEqual((error as? LuaError)?.message, "x:1: ordinary")
+        }
+        try state.require("string")
+        state.stack.pop()
+    }
 }

@@ -6,7 +6,8 @@
 #include <histedit.h>
 
 void bkup_el_set_prompt(const char *p);
-EditLine *bkup_el_open(const char *prog, History *h, unsigned char (*complete)(EditLine *, int));
+// `out` and `err` are the terminal's own streams (the REPL's echo of what the user types).
+EditLine *bkup_el_open(const char *prog, History *h, unsigned char (*complete)(EditLine *, int), FILE *out, FILE *err);
 History *bkup_history_open(int size);
 void bkup_history_add(History *h, const char *line);
 int bkup_history_load(History *h, const char *path);

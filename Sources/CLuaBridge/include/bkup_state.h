@@ -12,6 +12,11 @@ typedef int (*bkup_dispatch_fn)(lua_State *L, void *ctx);
 typedef void (*bkup_release_fn)(void *object);
 void bkup_install_swift_hooks(bkup_dispatch_fn dispatch, bkup_release_fn release);
 
+// Where warnings go once whole (after "@on"; lua.c's "Lua warning: " prefix is the sink's
+// business). Without a sink they are written to stderr as lua.c writes them.
+typedef void (*bkup_warning_fn)(void *host, const char *text);
+void bkup_install_warning_sink(bkup_warning_fn sink);
+
 // Per-state host data, kept in the state's extra space (copied into every thread).
 void *bkup_get_host(lua_State *L);
 void bkup_set_host(lua_State *L, void *host);

@@ -33,8 +33,14 @@ int bkup_check_deadline(lua_State *L);
 // Clears a pending interrupt so that the next run starts clean.
 void bkup_clear_interrupt(lua_State *L);
 int bkup_interrupted(lua_State *L);
-// Instructions counted so far in this run (in hook steps).
+// Instructions counted so far in this run (in hook steps). Readable from another thread.
 uint64_t bkup_instructions(lua_State *L);
+// Whether Lua code (or a C function it called) is running now, as opposed to the host waiting
+// on I/O between resumes. Readable from another thread.
+int bkup_in_vm(lua_State *L);
+// The message of an instruction stop made from outside (the hook could not count: C code, a
+// finalizer, a message handler).
+const char *bkup_instructions_message(void);
 
 // SIGINT interrupts the state's running script (once: a second Ctrl-C kills, as in lua.c).
 void bkup_install_sigint(lua_State *L);
