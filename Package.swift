@@ -80,7 +80,10 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Tests/Support"),
-        .testTarget(name: "BackupsClientTests", dependencies: ["BackupsClient", "BackupsEmulator", "BkupTestSupport"]),
+        .testTarget(
+            name: "BackupsClientTests",
+            dependencies: ["BackupsClient", "BackupsEmulator", "BackupsModels", "BkupJSON", "BkupTestSupport",
+                           .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "BackupsEmulatorTests",
             dependencies: ["BackupsEmulator", "BackupsClient", "BackupsModels", "BkupJSON", "BkupTestSupport",

@@ -90,3 +90,18 @@ done
 echo; echo "== 7. limits: what each costs CPU-bound Lua (fib(27) and 200,000 tostring), best of 15, CPU time"
 $BENCH limits
 
+
+echo; echo "== 8. exactly once through a faulty proxy: 20 seeds vs the same drill without faults"
+python3 Tests/FaultDrill/drill.py $BKUP 1 --clean | python3 -c 'import sys,json; r=json.loads(sys.stdin.readline()); print("fault-free drill: %.2f s, %.3f requests per operation" % (r["seconds"], r["requests_per_operation"]))'
+python3 Tests/FaultDrill/drill.py $BKUP $(seq 1 20) | python3 -c '
+import sys, json
+runs = [json.loads(l) for l in sys.stdin if l.startswith("{")]
+faults = sum(sum(r["faults"].values()) for r in runs)
+drops = sum(r["faults"]["drop"] for r in runs)
+print("%d seeds, %d faults injected (%d answers dropped after the service acted)" % (len(runs), faults, drops))
+print("false failures %d, lost %d, duplicated %d, errors %d" % (sum(r["false_failures"] for r in runs), sum(len(r["lost"]) for r in runs),
+      sum(len(r["duplicated"]) for r in runs), sum(len(r["errors"]) for r in runs)))
+print("requests per operation: mean %.3f, max %.3f; seconds: mean %.2f, max %.2f" % (
+      sum(r["requests_per_operation"] for r in runs) / len(runs), max(r["requests_per_operation"] for r in runs),
+      sum(r["seconds"] for r in runs) / len(runs), max(r["seconds"] for r in runs)))'
+python3 Tests/FaultDrill/drill.py $BKUP --crash

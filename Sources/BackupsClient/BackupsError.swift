@@ -14,6 +14,8 @@ public struct BackupsError: Error, Sendable, CustomStringConvertible {
     /// A create with a server-chosen ID failed in a way that leaves unknown whether the
     /// service acted on it.
     public var mayHaveHappened = false
+    /// When it may have happened: the records that could be what it made.
+    public var candidates: [String] = []
     public var attempts = 1
 
     public init(code: Int, type: String, message: String, body: String? = nil) {

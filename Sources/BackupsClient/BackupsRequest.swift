@@ -7,15 +7,17 @@ public struct BackupsRequest: Sendable {
     public enum Method: String, Sendable { case GET, POST, PATCH, DELETE }
 
     /// What a retry of this request may do (see `BackupsClient.send`).
-    public enum Idempotency: Sendable {
+    public indirect enum Idempotency: Sendable {
         case read
         case update
         case delete
         /// A create with a client-chosen ID: retried; a 409 after an ambiguous failure is
         /// checked with a GET of `verifyPath`.
         case createWithID(verifyPath: String)
-        /// A create with a server-chosen ID: not repeated after an ambiguous failure.
-        case createServerID
+        /// A create with a server-chosen ID: after an ambiguous failure, what it may have made
+        /// is looked for (see `Reconciliation`) before anything is repeated; without a way to
+        /// look, it is never repeated.
+        case createServerID(Reconciliation?)
     }
 
     public let method: Method
@@ -33,6 +35,8 @@ public struct BackupsRequest: Sendable {
     /// Older names of the same route, tried in order when the service does not know `path`
     /// (`/tablesdb` is Appwrite 1.8's name for `/databases`).
     public internal(set) var alternativePaths: [String] = []
+    /// Why this request is made, for `--verbose` (a verification, a reconciliation).
+    public var purpose: String?
     /// What a successful answer must look like.
     public var expected: AnswerShape {
         if let listKey { return .list(key: listKey) }
@@ -118,7 +122,7 @@ public struct BackupsRequest: Sendable {
             try Validation.schedule(p.schedule)
         }
         // "unique()" asks the server to choose: then a retry could create a second policy.
-        let idempotency: Idempotency = p.id == ID.uniqueMarker ? .createServerID : .createWithID(verifyPath: "/backups/policies/" + p.id)
+        let idempotency: Idempotency = p.id == ID.uniqueMarker ? .createServerID(nil) : .createWithID(verifyPath: "/backups/policies/" + p.id)
         return BackupsRequest(.POST, "/backups/policies", body: p.json, idempotency: idempotency, noun: "policy")
     }
 
@@ -175,7 +179,18 @@ public struct BackupsRequest: Sendable {
         }
         var o: [String: JSONValue] = ["services": .array(services.map { .string($0) })]
         if let resourceId { o["resourceId"] = .string(resourceId) }
-        return BackupsRequest(.POST, "/backups/archives", body: .object(o), idempotency: .createServerID, noun: "archive")
+        // What it made: a manual archive of the same resource (or the whole project) and services.
+        var candidates = try listArchives([
+            (resourceId.map { Query.equal("resourceId", .string($0)) } ?? Query.isNull("resourceId")).description,
+            Query.orderDesc("$createdAt").description, Query.limit(50).description,
+        ])
+        candidates.total = false
+        let wanted = Set(services)
+        let reconciliation = Reconciliation(candidates: candidates) { record in
+            Set(record["services"]?.arrayValue?.compactMap(\.stringValue) ?? []) == wanted
+                && record["resourceId"]?.stringValue == resourceId && (record["policyId"]?.stringValue ?? "").isEmpty
+        }
+        return BackupsRequest(.POST, "/backups/archives", body: .object(o), idempotency: .createServerID(reconciliation), noun: "archive")
     }
 
     public static func deleteArchive(_ id: String) throws(BackupsError) -> BackupsRequest {
@@ -197,7 +212,24 @@ public struct BackupsRequest: Sendable {
         var o: [String: JSONValue] = ["archiveId": .string(archiveId), "services": .array(services.map { .string($0) })]
         if let newResourceId { o["newResourceId"] = .string(newResourceId) }
         if let newResourceName { o["newResourceName"] = .string(newResourceName) }
-        return BackupsRequest(.POST, "/backups/restoration", body: .object(o), idempotency: .createServerID, noun: "restoration")
+        // What it made: a restoration of the same archive and services, into the same place (the
+        // new ID, or in place: the archived database itself, or the whole project).
+        var candidates = try listRestorations([
+            Query.equal("archiveId", .string(archiveId)).description, Query.orderDesc("$createdAt").description,
+            Query.limit(50).description,
+        ])
+        candidates.total = false
+        let wanted = Set(services)
+        let target = newResourceId == ID.uniqueMarker ? nil : newResourceId
+        let reconciliation = Reconciliation(candidates: candidates) { record in
+            guard Set(record["services"]?.arrayValue?.compactMap(\.stringValue) ?? []) == wanted else { return false }
+            let destination = record["options"]?["databases"]?["database"]?.arrayValue?.first
+            if let target { return destination?["newId"]?.stringValue == target }
+            if newResourceId == ID.uniqueMarker { return destination?["newId"] != destination?["oldId"] }
+            return destination == nil || destination?["newId"] == destination?["oldId"]
+        }
+        return BackupsRequest(.POST, "/backups/restoration", body: .object(o), idempotency: .createServerID(reconciliation),
+                              noun: "restoration")
     }
 
     public static func listRestorations(_ queries: [String] = []) throws(BackupsError) -> BackupsRequest {
@@ -212,7 +244,7 @@ public struct BackupsRequest: Sendable {
     // MARK: the emulator's control API (not part of Appwrite)
 
     public static func emulatorControl(_ method: Method, _ action: String, body: JSONValue? = nil) -> BackupsRequest {
-        BackupsRequest(method, "/emulator/" + action, body: body, idempotency: method == .GET ? .read : .createServerID,
+        BackupsRequest(method, "/emulator/" + action, body: body, idempotency: method == .GET ? .read : .createServerID(nil),
                        noun: "emulator \(action)")
     }
 

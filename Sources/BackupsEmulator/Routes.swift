@@ -6,6 +6,7 @@ import Hummingbird
 enum Routes {
     static func router(_ service: EmulatorService) -> Router<EmulatorContext> {
         let router = Router(context: EmulatorContext.self)
+        router.middlewares.add(ClockMiddleware(simulation: service.simulation))
         router.middlewares.add(ErrorMiddleware())
         router.middlewares.add(FaultMiddleware(service: service))
         router.middlewares.add(AuthenticationMiddleware(configuration: service.configuration))

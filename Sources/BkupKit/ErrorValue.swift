@@ -18,6 +18,7 @@ final class ErrorBox {
             case "message": call.push(e.message)
             case "body": if let b = e.body { call.push(b) } else { return false }
             case "mayHaveHappened": call.push(e.mayHaveHappened)
+            case "candidates": call.push(.array(e.candidates.map { .string($0) }))
             case "attempts": call.push(Int64(e.attempts))
             case "scope": if let scope = e.missingScope { call.push(scope) } else { return false }
             default: return false

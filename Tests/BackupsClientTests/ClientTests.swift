@@ -3,6 +3,8 @@ import BackupsModels
 import BkupJSON
 import BkupTestSupport
 import Foundation
+import Logging
+import Synchronization
 import XCTest
 
 final class ClientTests: XCTestCase {
@@ -143,17 +145,81 @@ final class ClientTests: XCTestCase {
         }
     }
 
-    func testServerChosenCreateIsNotRepeatedAfterAmbiguousFailure() async throws {
-        try await emulator.faults(["next": [["dropAfter": true]]])
+    /// A client whose --verbose lines are kept.
+    func loggingClient() throws -> (BackupsClient, LogLines) {
+        let lines = LogLines()
+        var c = ClientConfiguration(endpoint: emulator.url, project: emulator.project, apiKey: emulator.key)
+        c.retry.baseDelay = 0.01
+        c.logger = Logger(label: "test") { _ in LineHandler(lines: lines) }
+        return (try BackupsClient(configuration: c), lines)
+    }
+
+    /// The answer to an archive create is lost after the service made it: the client finds it
+    /// (same resource and services, since the first attempt, unclaimed) instead of making a
+    /// second one; the reconciliation read shows in --verbose with its reason.
+    func testALostArchiveCreateIsFoundNotRepeated() async throws {
+        let (client, log) = try loggingClient()
+        try await emulator.faults(["next": [["dropAfter": true, "path": "/v1/backups/archives"]]])
+        let archive = try await client.createArchive(services: ["databases"], resourceId: "db-0001")
+        let all = try await client.listArchives()
+        XCTAssertEqual(all.total, 1, "made once")
+        XCTAssertEqual(all.items.first?.id, archive.id)
+        XCTAssertTrue(log.all.contains { $0.contains("POST /backups/archives network_error attempt=1") && $0.contains("may have been created: looking for it") }, log.text)
+        XCTAssertTrue(log.all.contains { $0.hasPrefix("GET /backups/archives 200") && $0.contains("(reconcile: did the archive create go through?)") }, log.text)
+        XCTAssertFalse(log.all.contains { $0.hasPrefix("POST /backups/archives") && $0.contains("attempt=2") }, log.text)
+    }
+
+    /// The connection drops before the service acts: nothing is found after the settle time,
+    /// and the create is sent again: one archive.
+    func testACreateThatNeverLandedIsSentAgain() async throws {
+        let (client, log) = try loggingClient()
+        try await emulator.faults(["next": [["drop": true, "path": "/v1/backups/archives"]]])
+        let archive = try await client.createArchive(services: ["databases"], resourceId: "db-0002")
+        let all = try await client.listArchives()
+        XCTAssertEqual(all.total, 1)
+        XCTAssertEqual(all.items.first?.id, archive.id)
+        XCTAssertEqual(log.all.filter { $0.contains("(reconcile:") }.count, 2, "looked, settled, looked again: \(log.text)")
+        XCTAssertTrue(log.all.contains { $0.hasPrefix("POST /backups/archives 201 attempt=2") }, log.text)
+    }
+
+    /// Another actor made an archive of the same resource in the same seconds: two candidates,
+    /// reported, never guessed.
+    func testTwoCandidatesAreReportedNotGuessed() async throws {
+        let (client, _) = try loggingClient()
+        let other = try await emulator.request(.POST, "/backups/archives", body: ["services": ["databases"], "resourceId": "db-0003"])
+        XCTAssertEqual(other.status, 201)
+        try await emulator.faults(["next": [["dropAfter": true, "path": "/v1/backups/archives"]]])
         do {
-            _ = try await client.createArchive(services: ["databases"])
-            XCTFail("expected a failure")
+            _ = try await client.createArchive(services: ["databases"], resourceId: "db-0003")
+            XCTFail("expected an ambiguous outcome")
         } catch {
             XCTAssertTrue(error.mayHaveHappened)
-            XCTAssertTrue(error.message.contains("may have been created"), error.message)
+            XCTAssertEqual(error.candidates.count, 2, error.message)
+            XCTAssertTrue(error.candidates.contains(other.json["$id"]!.stringValue!))
+            XCTAssertTrue(error.message.contains("2 candidates"), error.message)
         }
-        let archiveCount = try await client.listArchives().total
-        XCTAssertEqual(archiveCount, 1, "the server did create it, once")
+        // What this client made itself is claimed: a later lost create of the same resource is
+        // not mistaken for it.
+        let mine = try await client.createArchive(services: ["databases", "storage"])
+        try await emulator.faults(["next": [["dropAfter": true, "path": "/v1/backups/archives"]]])
+        let again = try await client.createArchive(services: ["databases", "storage"])
+        XCTAssertNotEqual(mine.id, again.id)
+    }
+
+    /// Restorations: in place (found by its destination, the archived database itself) and into
+    /// a new ID (which a second attempt would collide with).
+    func testLostRestorationCreatesAreFound() async throws {
+        let (client, _) = try loggingClient()
+        let archive = try await client.createArchive(services: ["databases"], resourceId: "db-0001")
+        try await emulator.advance(days: 0.001)
+        try await emulator.faults(["next": [["dropAfter": true, "path": "/v1/backups/restoration"]]])
+        let inPlace = try await client.createRestoration(archiveId: archive.id, services: ["databases"])
+        try await emulator.faults(["next": [["dropAfter": true, "path": "/v1/backups/restoration"]]])
+        let copy = try await client.createRestoration(archiveId: archive.id, services: ["databases"], newResourceId: "db-copy")
+        let all = try await client.listRestorations()
+        XCTAssertEqual(all.total, 2)
+        XCTAssertEqual(Set(all.items.map(\.id)), [inPlace.id, copy.id])
+        XCTAssertEqual(copy.options["databases"]?["database"]?.arrayValue?.first?["newId"], "db-copy")
     }
 
     func testDeleteThatMeets404AfterAmbiguousFailureCountsAsDone() async throws {
@@ -280,4 +346,23 @@ final class ClientTests: XCTestCase {
             XCTAssertFalse(message.contains("0123456789"), message)
         }
     }
+}
+
+/// Log lines kept by a test.
+final class LogLines: Sendable {
+    private let lines = Mutex<[String]>([])
+    func add(_ line: String) { lines.withLock { $0.append(line) } }
+    var all: [String] { lines.withLock { $0 } }
+    var text: String { all.joined(separator: "\n") }
+}
+
+struct LineHandler: LogHandler {
+    let lines: LogLines
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .info
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+    func log(event: LogEvent) { lines.add("\(event.message)") }
 }

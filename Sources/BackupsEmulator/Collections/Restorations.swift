@@ -50,6 +50,15 @@ struct Restorations: Sendable {
             {
                 throw ServiceError(409, "database_already_exists", "Database with the requested ID '\(newId)' already exists.")
             }
+            // The destination is taken when the restoration is created, not when it completes:
+            // a second restoration into the same new database collides at once.
+            if let newId, try Bool.fetchOne(db, sql: """
+                SELECT 1 FROM restorations WHERE project = ? AND newResourceId = ? AND status IN \(Lifecycle.restorations.inProgressSQL)
+                """, arguments: [project, newId]) == true
+            {
+                throw ServiceError(409, "database_already_exists",
+                                   "Database with the requested ID '\(newId)' already exists (a restoration into it is in progress).")
+            }
             var options: JSONValue = .object([:])
             if let destination = newId ?? source {
                 var name = newResourceName
