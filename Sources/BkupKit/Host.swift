@@ -40,7 +40,7 @@ public final class BkupHost {
     public init(configuration: HostConfiguration = HostConfiguration()) throws {
         self.configuration = configuration
         if let key = configuration.apiKey { Secrets.shared.register(key) }
-        lua = try LuaState(memoryLimit: configuration.limits.maxMemory)
+        lua = try LuaState(memoryLimit: configuration.limits.maxMemory, ignoreEnvironment: configuration.ignoreEnvironment)
         // Whatever a script prints or warns, a known API key never leaves the host.
         lua.textFilter = { Secrets.shared.redact($0) }
         scheduler = LuaScheduler.of(lua)
@@ -122,6 +122,17 @@ public final class BkupHost {
         defer { lua.stack.setTop(top) }
         try lua.load(file: path)
         return try runLoaded(args: args)
+    }
+
+    /// Runs a script as `lua` runs its script argument: its arguments are the values of the
+    /// global `arg` at 1...#arg when it starts (which -e code may have changed); nil reads
+    /// standard input.
+    @discardableResult
+    public func runScript(file path: String?) throws -> [JSONValue] {
+        let top = lua.stack.top
+        defer { lua.stack.setTop(top) }
+        try lua.load(file: path)
+        return try runPrepared(nargs: try lua.pushArgumentsFromArgTable())
     }
 
     @discardableResult
@@ -261,7 +272,7 @@ public final class BkupHost {
             local searchers, searchpath, path, require = package.searchers, package.searchpath, package, require
             searchers[2] = function(name)
               local file, err = searchpath(name, path.path)
-              if not file then return "\\n\\t" .. err end
+              if not file then return err end  -- require puts "\\n\\t" in front
               local chunk, loadErr = loadfile(file, "t")
               if not chunk then
                 error(string.format("error loading module '%s' from file '%s':\\n\\t%s", name, file, loadErr), 2)

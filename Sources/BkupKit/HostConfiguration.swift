@@ -16,6 +16,8 @@ public struct HostConfiguration: Sendable {
     /// embedding tool did not write; print and the backups modules remain.
     public var sandbox = false
     public var verbose = false
+    /// The standard libraries ignore LUA_PATH, LUA_CPATH and their versioned names (`lua -E`).
+    public var ignoreEnvironment = false
     /// Progress bars for task.map; nil draws them when stderr is a terminal.
     public var progress: Bool?
     public var retry: RetryPolicy?

@@ -3,6 +3,8 @@ import LuaRuntime
 /// bkup's version, and what `-v` and the REPL's banner say.
 public enum BkupVersion {
     public static let number = "0.2.0"
-    /// "bkup 0.2.0 (Lua 5.4.4)"
-    public static var banner: String { "bkup \(number) (\(LuaState.release))" }
+    /// What `-v` prints: bkup's version, then Lua's own line as `lua -v` prints it.
+    public static var banner: String { "bkup \(number)\n\(LuaState.copyright)" }
+    /// "bkup 0.2.0 (Lua 5.4.4)", for one-line banners.
+    public static var short: String { "bkup \(number) (\(LuaState.release))" }
 }

@@ -28,9 +28,9 @@ typedef struct bkup_state {
   size_t failed_size;                 // its emergency collection
   int exit_code;
   char reason_buf[200];
-  // Warnings (lua.c's @on/@off, per state), gathered piece by piece until the last one.
-  int warn_on;
-  int warn_continuing;
+  // Warnings, as lua.c's warnfoff/warnfon/warnfcont (per state), gathered piece by piece
+  // until the last one.
+  int warn_mode;
   char *warn_buf;
   size_t warn_len;
 } bkup_state;

@@ -4,6 +4,68 @@
 
 void bkup_set_running(lua_State *L, lua_State *co) { state_of(L)->running = co; }
 
+/* The host runs every chunk and task in a coroutine of its own, so that requests can yield; to
+ * the script those threads are the main thread: coroutine.running says so, isyieldable is
+ * false, and coroutine.yield raises as at Lua's top level. Yields of bindings go through the
+ * trampoline, not coroutine.yield. The threads are keys of a weak table in the registry. */
+static char task_threads_key;
+
+void bkup_mark_task_thread(lua_State *L, int idx) {
+  idx = lua_absindex(L, idx);
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &task_threads_key) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    lua_createtable(L, 0, 8);
+    lua_createtable(L, 0, 1);
+    lua_pushliteral(L, "k");
+    lua_setfield(L, -2, "__mode");  // a fresh table: no metamethod
+    lua_setmetatable(L, -2);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, &task_threads_key);
+  }
+  lua_pushvalue(L, idx);
+  lua_pushboolean(L, 1);
+  lua_rawset(L, -3);
+  lua_pop(L, 1);
+}
+
+static int is_task_thread(lua_State *L, lua_State *co) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &task_threads_key) != LUA_TTABLE) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  lua_pushthread(co);
+  if (co != L) lua_xmove(co, L, 1);
+  int task = lua_rawget(L, -2) == LUA_TBOOLEAN;
+  lua_pop(L, 2);
+  return task;
+}
+
+int bkup_is_task_thread(lua_State *L) { return is_task_thread(L, L); }
+
+static int task_running(lua_State *L) {
+  int ismain = lua_pushthread(L);
+  lua_pushboolean(L, ismain || is_task_thread(L, L));
+  return 2;
+}
+
+static int task_isyieldable(lua_State *L) {
+  lua_State *co = L;
+  if (!lua_isnone(L, 1)) {
+    co = lua_tothread(L, 1);
+    luaL_argexpected(L, co, 1, "coroutine");
+  }
+  lua_pushboolean(L, lua_isyieldable(co) && !is_task_thread(L, co));
+  return 1;
+}
+
+static int task_yield(lua_State *L) {
+  if (is_task_thread(L, L)) {
+    lua_pushliteral(L, "attempt to yield from outside a coroutine");
+    return lua_error(L);
+  }
+  return lua_yield(L, lua_gettop(L));
+}
+
 int bkup_resume(lua_State *L, lua_State *co, int nargs, int *nresults) {
   bkup_state *s = state_of(L);
   lua_State *prev_running = s->running;
@@ -94,6 +156,12 @@ static int do_install_tracking(lua_State *L) {
     lua_setfield(L, -2, "resume");
     lua_pushcfunction(L, tracked_wrap);
     lua_setfield(L, -2, "wrap");
+    lua_pushcfunction(L, task_running);
+    lua_setfield(L, -2, "running");
+    lua_pushcfunction(L, task_isyieldable);
+    lua_setfield(L, -2, "isyieldable");
+    lua_pushcfunction(L, task_yield);
+    lua_setfield(L, -2, "yield");
   }
   return 0;
 }

@@ -15,8 +15,37 @@ int bkup_protected_call(lua_State *L, int nargs, int nresults, int msgh) {
   return status;
 }
 
+static bkup_print_fn g_print_sink;
+void bkup_install_print_sink(bkup_print_fn sink) { g_print_sink = sink; }
+
+/* print as Lua's own (a C function without upvalues, tostring of each argument, tabs between),
+ * but the line goes to the host's sink, which may collect or redact it. */
+static int bkup_print(lua_State *L) {
+  int n = lua_gettop(L);
+  luaL_Buffer b;
+  luaL_buffinit(L, &b);
+  for (int i = 1; i <= n; i++) {
+    if (i > 1) luaL_addchar(&b, '\t');
+    luaL_tolstring(L, i, NULL);
+    luaL_addvalue(&b);
+  }
+  luaL_pushresult(&b);
+  size_t len;
+  const char *text = lua_tolstring(L, -1, &len);
+  if (g_print_sink) {
+    g_print_sink(state_of(L)->host, text, len);
+  } else {
+    fwrite(text, 1, len, stdout);
+    fputc('\n', stdout);
+  }
+  return 0;
+}
+
 static int do_openlibs(lua_State *L) {
   luaL_openlibs(L);
+  lua_pushcfunction(L, bkup_print);
+  lua_setglobal(L, "print");
+  lua_gc(L, LUA_GCGEN, 0, 0);  // as lua.c
   return 0;
 }
 int bkup_openlibs(lua_State *L) {

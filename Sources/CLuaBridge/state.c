@@ -78,37 +78,44 @@ static int bkup_panic(lua_State *L) {
 static bkup_warning_fn g_warning_sink;
 void bkup_install_warning_sink(bkup_warning_fn sink) { g_warning_sink = sink; }
 
-// lua.c's warning function: "@on"/"@off" control messages, continued pieces joined. The whole
-// warning goes to the sink (which may redact it) in one piece.
+/* lua.c's warning functions as one state machine: off (only control messages count), on (a
+ * control message, or the first piece of a warning), continuing (the next pieces). A control
+ * message is a single piece starting with '@'; in off mode lua.c also checks the last piece of a
+ * longer warning, and so does this. The whole warning goes to the sink (which may redact it). */
+enum { WARN_OFF, WARN_ON, WARN_CONTINUING };
+
+static int control(bkup_state *s, const char *msg, int tocont) {
+  if (tocont || msg[0] != '@') return 0;
+  if (strcmp(msg + 1, "off") == 0) s->warn_mode = WARN_OFF;
+  else if (strcmp(msg + 1, "on") == 0) s->warn_mode = WARN_ON;
+  return 1;
+}
+
 static void bkup_warn(void *ud, const char *msg, int tocont) {
   bkup_state *s = (bkup_state *)ud;
-  if (!s->warn_continuing && !tocont && msg[0] == '@') {
-    if (strcmp(msg, "@on") == 0) s->warn_on = 1;
-    else if (strcmp(msg, "@off") == 0) s->warn_on = 0;
+  if (s->warn_mode == WARN_OFF) {
+    control(s, msg, tocont);
     return;
   }
-  if (s->warn_on) {
-    size_t n = strlen(msg);
-    char *grown = realloc(s->warn_buf, s->warn_len + n + 1);
-    if (grown != NULL) {
-      memcpy(grown + s->warn_len, msg, n + 1);
-      s->warn_buf = grown;
-      s->warn_len += n;
-    }
+  if (s->warn_mode == WARN_ON && control(s, msg, tocont)) return;
+  size_t n = strlen(msg);
+  char *grown = realloc(s->warn_buf, s->warn_len + n + 1);
+  if (grown != NULL) {
+    memcpy(grown + s->warn_len, msg, n + 1);
+    s->warn_buf = grown;
+    s->warn_len += n;
   }
-  if (!tocont) {
-    if (s->warn_on && s->warn_buf != NULL) {
-      if (g_warning_sink) {
-        g_warning_sink(s->host, s->warn_buf);
-      } else {
-        fprintf(stderr, "Lua warning: %s\n", s->warn_buf);
-      }
-    }
-    free(s->warn_buf);
-    s->warn_buf = NULL;
-    s->warn_len = 0;
+  if (tocont) {
+    s->warn_mode = WARN_CONTINUING;
+    return;
   }
-  s->warn_continuing = tocont;
+  const char *text = s->warn_buf ? s->warn_buf : "";
+  if (g_warning_sink) g_warning_sink(s->host, text);
+  else fprintf(stderr, "Lua warning: %s\n", text);
+  free(s->warn_buf);
+  s->warn_buf = NULL;
+  s->warn_len = 0;
+  s->warn_mode = WARN_ON;
 }
 
 lua_State *bkup_newstate(size_t limit) {
@@ -127,6 +134,11 @@ lua_State *bkup_newstate(size_t limit) {
   return L;
 }
 
+void bkup_ignore_environment(lua_State *L) {
+  lua_pushboolean(L, 1);
+  lua_setfield(L, LUA_REGISTRYINDEX, "LUA_NOENV");  // a fresh registry: no metamethod can run
+}
+
 void bkup_set_memory_limit(lua_State *L, size_t limit) { state_of(L)->limit = limit; }
 size_t bkup_memory_in_use(lua_State *L) { return state_of(L)->used; }
 
@@ -137,6 +149,11 @@ int bkup_enter_swift(lua_State *L) {
   return prev;
 }
 void bkup_leave_swift(lua_State *L, int previous) { state_of(L)->swift_owned = previous; }
+
+void bkup_close_for_exit(lua_State *L) {
+  state_of(L)->swift_owned = 1;
+  lua_close(L);
+}
 
 void bkup_close(lua_State *L) {
   bkup_state *s = state_of(L);

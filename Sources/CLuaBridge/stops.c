@@ -68,10 +68,29 @@ void bkup_hook(lua_State *L, lua_Debug *ar) {
       return;
     }
   }
+  if (s->stop_kind == BKUP_STOP_SIGNAL) {
+    // Ctrl-C as lua.c: one error, which a pcall may catch; the run goes on afterwards.
+    s->interrupted = 0;
+    s->stop_kind = BKUP_STOP_NONE;
+    s->reason = NULL;
+    lua_sethook(L, NULL, 0, 0);
+    bkup_arm(s, L);
+    lua_pushliteral(L, "interrupted!");
+    lua_error(L);
+  }
   // Sticky: raise again at every instruction, so that no pcall can swallow the stop.
   lua_sethook(L, bkup_hook, LUA_MASKCOUNT, 1);
   lua_pushstring(L, s->reason ? s->reason : "interrupted!");
   lua_error(L);
+}
+
+int bkup_consume_signal(lua_State *L) {
+  bkup_state *s = state_of(L);
+  if (!s->interrupted || s->stop_kind != BKUP_STOP_SIGNAL) return 0;
+  s->interrupted = 0;
+  s->stop_kind = BKUP_STOP_NONE;
+  s->reason = NULL;
+  return 1;
 }
 
 void bkup_stop_async(lua_State *L, int kind, const char *reason) {
@@ -146,7 +165,7 @@ static struct sigaction g_old_sigint;
 static void on_sigint(int sig) {
   (void)sig;
   lua_State *L = g_sigint_state;
-  if (L) bkup_interrupt(L, "interrupted!");
+  if (L) bkup_stop_async(L, BKUP_STOP_SIGNAL, "interrupted!");
 }
 
 void bkup_install_sigint(lua_State *L) {

@@ -145,7 +145,8 @@ extension LuaState {
     }
 
     /// Replaces `os.exit` with one that ends the run cleanly (the host closes, a dry run's
-    /// summary is printed, output is flushed) instead of killing the process from inside Lua.
+    /// summary is printed, output is flushed) instead of killing the process from inside Lua;
+    /// or, with an `exitHandler` (the `bkup` command), one that ends the process as `lua` does.
     public func installCleanExit() throws {
         pushGlobal("os")
         defer { stack.pop() }
@@ -155,12 +156,18 @@ extension LuaState {
             switch call.type(1) {
             case .none, .nil: code = 0
             case .boolean: code = call.boolean(1) ? 0 : 1
-            default:
-                let n = try call.integer(1)
-                guard (0...255).contains(n) else { throw LuaArgumentError(index: 1, "exit status must be between 0 and 255") }
-                code = Int32(n)
+            default: code = Int32(truncatingIfNeeded: try call.integer(1))
             }
-            call.state.stop(BKUP_STOP_EXIT, "exit", exitCode: code)
+            let state = call.state
+            if let handler = state.exitHandler {
+                // os.exit as lua.c's: the process ends here. With `close`, the running
+                // coroutine's to-be-closed variables are closed first (lua.c's main chunk runs on
+                // the main thread, which lua_close closes; bkup's runs in a task).
+                let close = call.boolean(2)
+                if close && bkup_is_task_thread(call.L) != 0 { _ = lua_resetthread(call.L) }
+                handler(code, close)
+            }
+            state.stop(BKUP_STOP_EXIT, "exit", exitCode: code)
             return .none
         })
         stack.setField(-2, "exit")
@@ -179,4 +186,26 @@ private final class LateStop: @unchecked Sendable {
             bkup_stop_async(state.L, BKUP_STOP_TIMEOUT, bkup_timeout_message())
         }
     }
+}
+
+extension LuaState {
+    /// For `os.exit(code, close)` in a program that owns its process: called instead of stopping
+    /// the run; it must not return (it exits). `closeForExit()` closes the state first when asked.
+    public var exitHandler: ((_ code: Int32, _ close: Bool) -> Void)? {
+        get { extensions[ObjectIdentifier(ExitHandlerKey.self)].map { ($0 as! ExitHandlerBox).handler } }
+        set { extensions[ObjectIdentifier(ExitHandlerKey.self)] = newValue.map(ExitHandlerBox.init) }
+    }
+
+    /// Closes the state for a process that exits right after (even from inside a close that is
+    /// under way: a finalizer that calls os.exit).
+    public func closeForExit() {
+        isClosedForExit = true
+        bkup_close_for_exit(L)
+    }
+}
+
+private enum ExitHandlerKey {}
+private final class ExitHandlerBox {
+    let handler: (Int32, Bool) -> Void
+    init(_ handler: @escaping (Int32, Bool) -> Void) { self.handler = handler }
 }

@@ -83,6 +83,7 @@ public final class LuaScheduler {
             throw LuaSchedulerError(message)
         }
         let co = lua_newthread(stack.L)!
+        bkup_mark_task_thread(stack.L, -1)
         let anchor = stack.popRef()
         lua_xmove(stack.L, co, nargs + 1)
         let task = Task(id: nextID, thread: co, anchor: anchor)
@@ -205,7 +206,11 @@ public final class LuaScheduler {
         operation: @escaping @Sendable () async throws -> T,
         deliver: @escaping (LuaStack, T) throws -> Int32
     ) throws -> LuaReturn {
-        if state.checkStop() { throw LuaSchedulerError(state.stopMessage) }
+        if state.checkStop() {
+            let message = state.stopMessage
+            _ = bkup_consume_signal(state.L)  // a Ctrl-C is one error
+            throw LuaSchedulerError(message)
+        }
         let id = nextID
         nextID += 1
         let inbox = self.inbox
@@ -272,7 +277,11 @@ public final class LuaScheduler {
     /// Runs tasks and delivers completions until `done()` holds.
     public func runUntil(_ done: () -> Bool) throws {
         while !done() {
-            if state.checkStop() { cancelAll(reason: state.stopMessage) }
+            if state.checkStop() {
+                cancelAll(reason: state.stopMessage)
+                // A Ctrl-C is one error, as in lua.c: the requests it cancelled carry it.
+                _ = bkup_consume_signal(state.L)
+            }
             if readyHead < ready.count {
                 let (task, resumption) = ready[readyHead]
                 readyHead += 1

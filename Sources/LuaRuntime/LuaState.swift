@@ -14,6 +14,8 @@ import Glibc
 public final class LuaState {
     package let L: OpaquePointer
     public private(set) var isClosed = false
+    /// Closed by `closeForExit` (the process is ending): nothing may touch it.
+    var isClosedForExit = false
     private let pendingUnrefs = Mutex<[Int32]>([])
     /// Which run a deadline watchdog belongs to; bumped when a run ends or the state closes, so
     /// that a late watchdog stops nothing.
@@ -31,14 +33,18 @@ public final class LuaState {
     public var extensions: [ObjectIdentifier: AnyObject] = [:]
 
     /// Opens a state with the standard libraries.
-    /// - Parameter memoryLimit: bytes Lua may allocate (0 = no limit).
-    public init(memoryLimit: Int = 0, openLibraries: Bool = true) throws {
+    /// - Parameters:
+    ///   - memoryLimit: bytes Lua may allocate (0 = no limit).
+    ///   - ignoreEnvironment: the libraries ignore LUA_PATH, LUA_CPATH and their versioned
+    ///     names (`lua -E`).
+    public init(memoryLimit: Int = 0, openLibraries: Bool = true, ignoreEnvironment: Bool = false) throws {
         LuaState.installHooksOnce
         guard let L = bkup_newstate(memoryLimit) else {
             throw LuaError(kind: .memory, message: "cannot create a Lua state: out of memory")
         }
         self.L = L
         bkup_set_host(L, Unmanaged.passUnretained(self).toOpaque())
+        if ignoreEnvironment { bkup_ignore_environment(L) }
         if openLibraries {
             if bkup_openlibs(L) != LUA_OK {
                 let message = String(cString: bkup_tostring(L, -1))
@@ -53,14 +59,13 @@ public final class LuaState {
         lua_pushstring(L, "json.array")
         lua_setfield(L, -2, "__name")
         lua_rawsetp(L, bkup_registryindex(), bkup_array_marker_key())
-        installPrint()
     }
 
     deinit { close() }
 
     /// Closes the state (running pending `__gc` and `__close` metamethods). Idempotent.
     public func close() {
-        guard !isClosed else { return }
+        guard !isClosed, !isClosedForExit else { return }
         runGeneration.withLock { generation in
             generation &+= 1
             isClosed = true
@@ -70,6 +75,8 @@ public final class LuaState {
 
     /// The Lua release this state runs ("Lua 5.4.4").
     public static var release: String { String(cString: bkup_lua_release()) }
+    /// "Lua 5.4.4  Copyright (C) 1994-2022 Lua.org, PUC-Rio", as `lua -v` prints it.
+    public static var copyright: String { String(cString: bkup_lua_copyright()) }
 
     /// The LuaState that owns `L` (any of its threads).
     package static func from(_ L: OpaquePointer) -> LuaState {
@@ -83,6 +90,20 @@ public final class LuaState {
             let state = Unmanaged<LuaState>.fromOpaque(host).takeUnretainedValue()
             let line = state.textFilter.map { $0(String(cString: text)) } ?? String(cString: text)
             if let handler = state.warningHandler { handler(line) } else { StandardStreams.writeError("Lua warning: \(line)\n") }
+        }
+        // `print` is a C function without upvalues (as Lua's own); its line comes here.
+        bkup_install_print_sink { host, text, length in
+            guard let host, let text else { return }
+            let state = Unmanaged<LuaState>.fromOpaque(host).takeUnretainedValue()
+            var line = String(decoding: UnsafeRawBufferPointer(start: text, count: length), as: UTF8.self)
+            if let filter = state.textFilter { line = filter(line) }
+            if let handler = state.printHandler {
+                handler(line)
+            } else {
+                // As Lua's print (lua_writeline): the line, then a flush, so that a pipe sees it.
+                StandardStreams.write(line + "\n")
+                StandardStreams.flush()
+            }
         }
     }()
 
@@ -316,32 +337,6 @@ public final class LuaState {
         return LuaError(kind: kind, message: message, traceback: traceback, object: object, payload: payload)
     }
 
-    // MARK: print
-
-    private func installPrint() {
-        // Same formatting as Lua's print (tostring of each argument, tab-separated), but the
-        // output can be collected by an embedding host.
-        setGlobal("print") { call in
-            let state = call.state
-            var line = ""
-            for i in 1...max(1, call.count) where i <= call.count {
-                if i > 1 { line += "\t" }
-                if bkup_ptostring(call.L, i) != LUA_OK {
-                    throw LuaRaise(LuaStack(call.L))
-                }
-                line += String(cString: bkup_tostring(call.L, -1))
-                bkup_pop(call.L, 1)
-            }
-            if let filter = state.textFilter { line = filter(line) }
-            if let handler = state.printHandler {
-                handler(line)
-            } else {
-                line += "\n"
-                StandardStreams.write(line)
-            }
-            return .none
-        }
-    }
 }
 
 /// Rethrows the error value on top of the stack as is (from a protected helper that failed).
@@ -369,5 +364,25 @@ extension LuaState {
     package func setBaselineCFunction(_ name: String) {
         bkup_push_c_noop(L)
         setGlobalFromTop(name)
+    }
+}
+
+extension LuaState {
+    /// Pushes the script's arguments as `lua` does: the values of the global `arg` at 1...#arg
+    /// (which the script's options may have changed); returns how many.
+    public func pushArgumentsFromArgTable() throws -> Int32 {
+        pushGlobal("arg")
+        guard stack.type(at: -1) == .table else {
+            stack.pop()
+            throw LuaError(kind: .runtime, message: "'arg' is not a table")
+        }
+        let n = Int32(clamping: lua_rawlen(L, -1))
+        guard lua_checkstack(L, n + 3) != 0 else {
+            stack.pop()
+            throw LuaError(kind: .runtime, message: "too many arguments to script")
+        }
+        for i in 1...max(1, n) where i <= n { lua_rawgeti(L, -Int32(i), lua_Integer(i)) }
+        stack.remove(at: -(n + 1))
+        return n
     }
 }

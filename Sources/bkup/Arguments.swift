@@ -25,7 +25,9 @@ struct Arguments {
         let description: String
     }
 
-    static let usage = """
+    static func usage(_ progname: String) -> String { usageText.replacingOccurrences(of: "usage: bkup", with: "usage: \(progname)") }
+
+    static let usageText = """
         usage: bkup [options] [script [args]]
         Available options are:
           -e stat            execute string 'stat'
@@ -133,7 +135,8 @@ struct Arguments {
             case "-E" where rest == nil: ignoreEnvironment = true
             case "-W" where rest == nil: warnings = true
             case "-i" where rest == nil:
-                interactive = true  // the REPL's banner names the version
+                interactive = true
+                showVersion = true  // as lua.c: -i implies -v
             case "-v" where rest == nil: showVersion = true
             case "-e": actions.append(.execute(try value(of: "-e", attached: rest)))
             case "-l":

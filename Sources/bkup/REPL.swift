@@ -13,6 +13,7 @@ import Glibc
 final class REPL {
     let host: BkupHost
     let guardian: RunGuard
+    let versionShown: Bool
     let interactive: Bool
     let color: Bool
     let historyPath: String
@@ -22,9 +23,10 @@ final class REPL {
 
     nonisolated(unsafe) static var current: REPL?
 
-    init(host: BkupHost, guardian: RunGuard) {
+    init(host: BkupHost, guardian: RunGuard, versionShown: Bool) {
         self.host = host
         self.guardian = guardian
+        self.versionShown = versionShown
         interactive = isatty(0) != 0
         let env = ConnectionSettings.variable
         color = isatty(1) != 0 && env("NO_COLOR") == nil && env("TERM") != "dumb"
@@ -44,17 +46,18 @@ final class REPL {
     }
 
     func run() -> Int32 {
-        let banner = "\(ScriptCommand.version) — \(promptLabel)\(host.configuration.dryRun ? " (dry run)" : ""). help() for help, Ctrl-D to leave."
+        let banner = "\(BkupVersion.short) — \(promptLabel)\(host.configuration.dryRun ? " (dry run)" : ""). help() for help, Ctrl-D to leave."
         do {
             try host.require("bkup.repl", as: "_REPL")
             // exit() is os.exit: the line stops, the REPL closes the host and leaves.
             try host.run(string: "exit = os.exit")
         } catch {
-            StandardStreams.writeError("bkup: \(error)\n")
+            StandardStreams.writeError("\(ScriptCommand.progname): \(error)\n")
             return 1
         }
         if interactive {
-            print(banner)
+            // After -v (or -i, which implies it) the version is on the screen already.
+            print(versionShown ? "\(promptLabel)\(host.configuration.dryRun ? " (dry run)" : ""). help() for help, Ctrl-D to leave." : banner)
             openEditor()
         }
         var status: Int32 = 0
@@ -64,7 +67,7 @@ final class REPL {
                 break
             }
         }
-        if interactive { print("") }
+        print("")  // as lua.c: a newline at the end of input
         closeEditor()
         return status
     }
@@ -88,9 +91,14 @@ final class REPL {
     }
 
     /// One line, or nil at end of input. Ctrl-C at the prompt clears the line and asks again.
+    /// Without a terminal, as `lua` built with readline (as Debian's is) reads a pipe: the
+    /// prompt, then the line echoed.
     private func readLine(prompt: String) -> String?? {
         guard let editLine else {
+            StandardStreams.write(prompt)
+            StandardStreams.flush()
             guard let line = Swift.readLine(strippingNewline: true) else { return .none }
+            StandardStreams.write(line + "\n")
             return .some(line)
         }
         bkup_el_set_prompt(prompt)
@@ -115,6 +123,7 @@ final class REPL {
             guard let first = readLine(prompt: prompt(main: true)) else { return nil }
             guard var text = first else { continue }  // Ctrl-C: a fresh prompt
             if text.trimmingWhitespaceForREPL().isEmpty { continue }
+            if text.hasPrefix("=") { text = "return " + text.dropFirst() }  // as lua.c, for 5.2's users
             while isIncomplete(text) {
                 guard let more = readLine(prompt: prompt(main: false)) else { return nil }
                 guard let line = more else {
@@ -129,7 +138,14 @@ final class REPL {
         }
     }
 
+    /// `_PROMPT` / `_PROMPT2` when set (through tostring, as lua.c), else bkup's own on a
+    /// terminal and lua's "> " / ">> " on a pipe.
     private func prompt(main: Bool) -> String {
+        let lua = host.lua
+        lua.pushGlobal(main ? "_PROMPT" : "_PROMPT2")
+        defer { lua.stack.pop() }
+        if lua.stack.type(at: -1) != .nil { return lua.describe(at: -1) }
+        guard interactive else { return main ? "> " : ">> " }
         let label = main ? "bkup[\(promptLabel)]> " : String(repeating: " ", count: promptLabel.count + 5) + ">> "
         return color ? "\u{1B}[1m\(label)\u{1B}[0m" : label
     }
@@ -138,7 +154,7 @@ final class REPL {
     private func isIncomplete(_ text: String) -> Bool {
         let top = host.lua.stack.top
         defer { host.lua.stack.setTop(top) }
-        if (try? host.lua.load("return " + text, chunkName: "=stdin")) != nil { return false }
+        if (try? host.lua.load("return " + text + ";", chunkName: "=stdin")) != nil { return false }
         do {
             try host.lua.load(text, chunkName: "=stdin")
             return false
@@ -178,10 +194,12 @@ final class REPL {
         let lua = host.lua
         let top = lua.stack.top
         defer { lua.stack.setTop(top) }
-        pushREPLFunction("eval")
+        // On a terminal, results are pretty-printed; on a pipe, printed with the global `print`,
+        // as lua.c does.
+        pushREPLFunction(interactive ? "eval" : "evalprint")
         do {
             do {
-                try lua.load("return " + text, chunkName: "=stdin")
+                try lua.load("return " + text + ";", chunkName: "=stdin")
             } catch {
                 try lua.load(text, chunkName: "=stdin")
             }

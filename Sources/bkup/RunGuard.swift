@@ -100,6 +100,8 @@ final class RunGuard: @unchecked Sendable {
                 if watch.isStopping {
                     if stopSince == nil { stopSince = now }
                     message = watch.stopMessage
+                } else {
+                    stopSince = nil  // taken: a Ctrl-C raised (and maybe caught), or a run that ended
                 }
             } else {
                 // Closing: finalizers run with hooks off; only time tells.

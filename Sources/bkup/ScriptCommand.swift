@@ -5,25 +5,30 @@ import LuaRuntime
 import Glibc
 #endif
 
-/// `bkup [options] [script [args...]]`: runs Lua the way `lua` does, inside a BkupHost.
+/// `bkup [options] [script [args...]]`: runs Lua the way `lua` does (lua.c's pmain: options,
+/// -v, -E, the `arg` table, LUA_INIT, -e and -l in order, the script, the REPL), inside a
+/// BkupHost.
 enum ScriptCommand {
-    static var version: String { BkupVersion.banner }
+    /// As lua.c's: argv[0], in front of every message outside the REPL.
+    nonisolated(unsafe) static var progname = "bkup"
 
     static func run(_ argv: [String]) -> Int32 {
+        if let first = argv.first, !first.isEmpty { progname = first }
         let args: Arguments
         do {
             args = try Arguments(argv)
         } catch {
-            StandardStreams.writeError("bkup: \(error)\n\(Arguments.usage)\n")
+            StandardStreams.writeError("\(progname): \(error)\n\(Arguments.usage(progname))\n")
             return 2
         }
         var configuration = args.configuration
         do {
             if let keyFile = args.keyFile { configuration.apiKey = try APIKey.read(fromFile: keyFile) }
         } catch {
-            StandardStreams.writeError("bkup: --key-file: \(error)\n")
+            StandardStreams.writeError("\(progname): --key-file: \(error)\n")
             return 2
         }
+        configuration.ignoreEnvironment = args.ignoreEnvironment
         if !args.ignoreEnvironment { configuration.fillFromEnvironment() }
 
         if configuration.endpoint == nil { configuration.emulatorStarter = EmbeddedEmulator.starter() }
@@ -31,7 +36,7 @@ enum ScriptCommand {
         do {
             host = try BkupHost(configuration: configuration)
         } catch {
-            StandardStreams.writeError("bkup: \(error)\n")
+            StandardStreams.writeError("\(progname): \(error)\n")
             return 1
         }
         let dryRun = configuration.dryRun
@@ -39,21 +44,31 @@ enum ScriptCommand {
         let guardian = RunGuard(host: host, limits: configuration.limits, lastWords: { dryRun ? [summary()] : [] })
         guardian.start()
         let results = ResultFile(path: args.resultFile, host: host)
+        host.lua.exitHandler = { code, close in
+            // os.exit ends the process, as in lua: the state closes first if asked (running
+            // finalizers and to-be-closed variables), a dry run's summary is printed either way.
+            StandardStreams.flush()
+            results.exited(code)
+            if dryRun { StandardStreams.writeError(summary() + "\n") }
+            guardian.stateClosing()
+            if close { host.lua.closeForExit() }
+            exit(code)
+        }
         defer {
             guardian.stateClosing()
             host.close()
         }
         if args.warnings { try? host.run(string: "warn('@on')") }
-
+        if args.showVersion { print(BkupVersion.banner) }
         host.lua.setArgTable(argv: args.argv, scriptIndex: args.scriptIndex)
 
-        if args.showVersion { print(version) }
         if let status = host.lua.interruptingOnSIGINT({ run(args, in: host, results: results) }) { return status }
-        return REPL(host: host, guardian: guardian).run()
+        return REPL(host: host, guardian: guardian, versionShown: args.showVersion).run()
     }
 
-    /// Runs the -e and -l actions and the script; nil means "go on into the REPL".
+    /// LUA_INIT, then the -e and -l actions, then the script; nil means "go on into the REPL".
     static func run(_ args: Arguments, in host: BkupHost, results: ResultFile) -> Int32? {
+        if !args.ignoreEnvironment, let status = runLuaInit(host, results) { return status }
         for action in args.actions {
             let status: Int32?
             switch action {
@@ -65,12 +80,14 @@ enum ScriptCommand {
             if let status { return status }
         }
 
-        if let script = args.scriptName {
-            let status = report(results) { try host.run(file: script == "-" ? nil : script, args: args.scriptArgs) }
-            if let status { return status }
+        if let index = args.scriptIndex {
+            // "-" is standard input, unless it follows "--" (then it is a file named "-").
+            let script = args.argv[index]
+            let stdin = script == "-" && args.argv[index - 1] != "--"
+            if let status = report(results, { try host.runScript(file: stdin ? nil : script) }) { return status }
         }
 
-        let noWork = args.scriptIndex == nil && !args.hasExecute && !args.showVersion
+        let noWork = args.scriptIndex == nil && !args.hasExecute && !(args.showVersion && !args.interactive)
         if args.interactive || (noWork && isatty(0) != 0) {
             return nil
         } else if noWork {
@@ -80,8 +97,21 @@ enum ScriptCommand {
         return 0
     }
 
+    /// LUA_INIT_5_4 or else LUA_INIT: Lua code, or `@file`, run before anything else.
+    static func runLuaInit(_ host: BkupHost, _ results: ResultFile) -> Int32? {
+        for name in ["LUA_INIT_5_4", "LUA_INIT"] {
+            guard let pointer = getenv(name) else { continue }
+            let code = String(cString: pointer)
+            return report(results) {
+                if code.hasPrefix("@") { return try host.run(file: String(code.dropFirst())) }
+                return try host.run(string: code, chunkName: "=" + name)
+            }
+        }
+        return nil
+    }
+
     /// Runs `body`. Returns nil to go on, or the exit status to end with: 1 after an error
-    /// (printed as `lua` prints it: `bkup: msg` and the traceback), or os.exit's status.
+    /// (printed as `lua` prints it: `progname: msg` and the traceback), or os.exit's status.
     static func report(_ results: ResultFile, _ body: () throws -> [JSONValue]) -> Int32? {
         do {
             results.succeeded(try body())
@@ -91,10 +121,10 @@ enum ScriptCommand {
             results.exited(exit.code)
             return exit.code
         } catch let error as LuaError {
-            StandardStreams.writeError("bkup: \(error.description)\n")
+            StandardStreams.writeError("\(progname): \(error.description)\n")
             results.failed(error.message)
         } catch {
-            StandardStreams.writeError("bkup: \(error)\n")
+            StandardStreams.writeError("\(progname): \(error)\n")
             results.failed("\(error)")
         }
         return 1

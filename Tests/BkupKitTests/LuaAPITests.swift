@@ -222,6 +222,31 @@ final class LuaAPITests: XCTestCase {
         XCTAssertEqual(config, [.string(emulator.url), false, .null], "never the key")
     }
 
+    /// The host runs every chunk and task in a coroutine, and scripts cannot tell: the main chunk
+    /// and spawned tasks are "the main thread", while a user's own coroutines are coroutines, and
+    /// requests still yield from either.
+    func testTasksLookLikeTheMainThread() throws {
+        let h = try host()
+        let r = try h.run(string: """
+            local _, main = coroutine.running()
+            local yieldable = coroutine.isyieldable()
+            local ok, err = pcall(coroutine.yield)
+            local handle = task.spawn(function()
+              local _, m = coroutine.running()
+              return m, coroutine.isyieldable(), backups.policies.list().total
+            end)
+            local tm, ty, count = handle:wait()
+            local inner = coroutine.wrap(function()
+              local _, m = coroutine.running()
+              local n = backups.policies.list().total   -- waits in place inside a user's coroutine
+              coroutine.yield(m, coroutine.isyieldable(), n)
+            end)
+            local im, iy, icount = inner()
+            return main, yieldable, ok, err, tm, ty, count, im, iy, icount, debug.getinfo(print, "u").nups
+            """)
+        XCTAssertEqual(r, [true, false, false, "attempt to yield from outside a coroutine", true, false, 0, false, true, 0, 0])
+    }
+
     /// `list(queries, {total=false})`; `each` counts only its first page; resource lists work on
     /// Appwrite 1.8's `/tablesdb` and fall back to `/databases` (remembered) where it is missing.
     func testTotalsAndTheDatabasesRouteFallback() throws {

@@ -13,6 +13,16 @@ function M.eval(chunk, color)
   end
 end
 
+--- Runs a compiled chunk and prints its results with the global `print`, as lua.c's REPL does
+--- (for a REPL that reads a pipe).
+function M.evalprint(chunk)
+  local results = table.pack(chunk())
+  if results.n > 0 then
+    local ok, err = pcall(_G.print, table.unpack(results, 1, results.n))
+    if not ok then io.stderr:write("error calling 'print' (", tostring(err), ")\n") end
+  end
+end
+
 local keywords = {
   "and", "break", "do", "else", "elseif", "end", "false", "for", "function", "goto", "if", "in",
   "local", "nil", "not", "or", "repeat", "return", "then", "true", "until", "while",

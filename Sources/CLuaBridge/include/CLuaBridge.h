@@ -50,6 +50,7 @@ static inline void bkup_push_loaded(lua_State *L) { luaL_getsubtable(L, LUA_REGI
 static inline void bkup_push_preload(lua_State *L) { luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE); }
 
 static inline const char *bkup_lua_release(void) { return LUA_RELEASE; }
+static inline const char *bkup_lua_copyright(void) { return LUA_COPYRIGHT; }
 
 static inline FILE *bkup_stdout(void) { return stdout; }
 static inline FILE *bkup_stderr(void) { return stderr; }

@@ -7,7 +7,11 @@
 
 // The thread currently running Lua code.
 void bkup_set_running(lua_State *L, lua_State *co);
-// Replaces coroutine.resume/wrap with versions that track the running thread.
+// Marks the thread at idx as a host task: to scripts it is the main thread.
+void bkup_mark_task_thread(lua_State *L, int idx);
+int bkup_is_task_thread(lua_State *L);
+// Replaces coroutine.resume/wrap with versions that track the running thread, and
+// coroutine.running/isyieldable/yield with versions for which a host task is the main thread.
 void bkup_install_coroutine_tracking(lua_State *L);
 // Resumes `co` from Swift: tracks the running thread and hands the stack to Lua (so the
 // memory limit applies) for the duration. Returns lua_resume's status.

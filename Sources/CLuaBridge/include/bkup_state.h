@@ -13,9 +13,11 @@ typedef void (*bkup_release_fn)(void *object);
 void bkup_install_swift_hooks(bkup_dispatch_fn dispatch, bkup_release_fn release);
 
 // Where warnings go once whole (after "@on"; lua.c's "Lua warning: " prefix is the sink's
-// business). Without a sink they are written to stderr as lua.c writes them.
+// business), and where `print` writes its line. Without a sink, stderr and stdout as lua.c.
 typedef void (*bkup_warning_fn)(void *host, const char *text);
 void bkup_install_warning_sink(bkup_warning_fn sink);
+typedef void (*bkup_print_fn)(void *host, const char *text, size_t length);
+void bkup_install_print_sink(bkup_print_fn sink);
 
 // Per-state host data, kept in the state's extra space (copied into every thread).
 void *bkup_get_host(lua_State *L);
@@ -23,6 +25,8 @@ void bkup_set_host(lua_State *L, void *host);
 
 // `limit` is a memory cap in bytes (0 = none). Returns NULL on failure.
 lua_State *bkup_newstate(size_t limit);
+// Tells the standard libraries to ignore LUA_PATH and friends (lua -E). Before bkup_openlibs.
+void bkup_ignore_environment(lua_State *L);
 void bkup_set_memory_limit(lua_State *L, size_t limit);
 size_t bkup_memory_in_use(lua_State *L);
 // Marks whether Lua code (which may safely see an allocation failure) or Swift owns the stack.
@@ -30,5 +34,8 @@ size_t bkup_memory_in_use(lua_State *L);
 int bkup_enter_swift(lua_State *L);
 void bkup_leave_swift(lua_State *L, int previous);
 void bkup_close(lua_State *L);
+// lua_close for a process about to exit (os.exit with close): the per-state record is kept, so
+// that a close already under way (os.exit called from a finalizer) can still unwind into it.
+void bkup_close_for_exit(lua_State *L);
 
 #endif

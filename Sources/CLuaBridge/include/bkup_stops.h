@@ -13,6 +13,7 @@
 #define BKUP_STOP_MEMORY       4
 #define BKUP_STOP_TASKS        5
 #define BKUP_STOP_EXIT         6  // os.exit: the run ends cleanly with exit_code
+#define BKUP_STOP_SIGNAL       7  // Ctrl-C as lua.c has it: one "interrupted!" error, catchable
 
 // Interrupts: safe to call from another thread or a signal handler. `reason` must be static.
 void bkup_interrupt(lua_State *L, const char *reason);
@@ -42,7 +43,10 @@ int bkup_in_vm(lua_State *L);
 // finalizer, a message handler).
 const char *bkup_instructions_message(void);
 
-// SIGINT interrupts the state's running script (once: a second Ctrl-C kills, as in lua.c).
+// Whether a stop is a Ctrl-C (one-shot); clears it, as raising it would.
+int bkup_consume_signal(lua_State *L);
+// SIGINT interrupts the state's running script as in lua.c: one catchable "interrupted!"
+// error at the next instruction; a second Ctrl-C kills.
 void bkup_install_sigint(lua_State *L);
 void bkup_restore_sigint(void);
 
