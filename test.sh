@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Installs what is missing and runs the whole test suite (XCTest; there are no Swift Testing
+# Installs what is missing, lints the Lua (luacheck) and runs the whole test suite (XCTest; there are no Swift Testing
 # tests, so that empty pass is skipped). Ends with one summary line.
 set -euo pipefail
 cd "$(dirname "$0")"
 tools/install-deps.sh
 tools/sdk-venv.sh >/dev/null   # the official Python SDK, for the conformance tests
+# Lint first: .luacheckrc declares the host's globals; stdlib, scripts, benchmarks and types.
+luacheck --quiet --formatter plain . || { echo "luacheck found problems (above)"; exit 1; }
+echo "luacheck: no warnings"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e

@@ -16,7 +16,7 @@ if mode == "setup" then
 end
 conc = tonumber(conc) or 32
 local t0 = task.now()
-local results, errs = task.map(ids, function(id, i)
+local _, errs = task.map(ids, function(id, i)
   return backups.policies.update(id, {retention = 7 + (i % 20)})
 end, {concurrency = conc, progress = false})
 local elapsed = task.now() - t0

@@ -5,6 +5,7 @@
 --
 --   bkup scripts/audit.lua                               # databases, failures of the last 7 days
 --   bkup scripts/audit.lua --kind databases --kind buckets --since-days 1 --format jsonl
+--   bkup scripts/audit.lua --calendar --days 90            # and a picture of every resource's days
 --
 -- Exit status: 0 when there is nothing to look at, 1 when there is.
 local args = require("bkup.args")
@@ -17,6 +18,8 @@ local spec = {
     { "since-days", type = "number", default = 7, help = "how far back failed archives count" },
     { "check", multiple = true, choices = { "unprotected", "disabled", "failed", "stale" }, help = "run only this check" },
     { "format", choices = { "table", "csv", "jsonl" }, default = "table", help = "how to print the findings" },
+    { "calendar", type = "boolean", help = "also draw each resource's days: completed, failed, missed" },
+    { "days", type = "integer", default = 30, help = "days the calendar shows" },
   },
 }
 local opts = args.cli({ ... }, spec)
@@ -30,4 +33,7 @@ if #audit.findings > 0 then
   report.print(audit.findings, { format = opts.format, columns = { "check", "subject", "detail" } })
 end
 if opts.format == "table" then print(audit) else io.stderr:write(tostring(audit), "\n") end
+if opts.calendar then
+  print(report.calendar(audit.archives, { days = opts.days, policies = audit.policies, now = audit.now }))
+end
 if not audit.ok then os.exit(1) end

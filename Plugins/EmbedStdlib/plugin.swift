@@ -1,27 +1,33 @@
 import Foundation
 import PackagePlugin
 
-/// Builds the Lua files under `stdlib/` into the target as Swift string literals, so that the
-/// binary needs no install step and works from any directory.
+/// Builds Lua files into the target as Swift string literals (and their bytecode), so that the
+/// binary needs no install step and works from any directory: `stdlib/` into BkupKit (the
+/// modules scripts `require`), `scripts/` and `types/` into bkup (`bkup run NAME`, `bkup --types`).
 @main
 struct EmbedStdlib: BuildToolPlugin {
+    static let folders: [String: [(enumName: String, folder: String)]] = [
+        "BkupKit": [("EmbeddedStdlib", "stdlib")],
+        "bkup": [("EmbeddedScripts", "scripts"), ("EmbeddedTypes", "types")],
+    ]
+
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
-        let stdlib = context.package.directoryURL.appending(path: "stdlib")
-        var inputs: [URL] = []
-        if let walker = FileManager.default.enumerator(at: stdlib, includingPropertiesForKeys: nil) {
-            for case let url as URL in walker where url.pathExtension == "lua" {
-                inputs.append(url)
+        try (Self.folders[target.name] ?? []).map { item in
+            let folder = context.package.directoryURL.appending(path: item.folder)
+            var inputs: [URL] = []
+            if let walker = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil) {
+                for case let url as URL in walker where url.pathExtension == "lua" {
+                    inputs.append(url)
+                }
             }
-        }
-        inputs.sort { $0.path < $1.path }
-        let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedStdlib.swift")
-        return [
-            .buildCommand(
-                displayName: "Embedding \(inputs.count) stdlib modules",
+            inputs.sort { $0.path < $1.path }
+            let output = context.pluginWorkDirectoryURL.appending(path: "\(item.enumName).swift")
+            return .buildCommand(
+                displayName: "Embedding \(inputs.count) Lua files of \(item.folder)/",
                 executable: try context.tool(named: "lua-embed").url,
-                arguments: [stdlib.path, output.path] + inputs.map(\.path),
+                arguments: [item.enumName, folder.path, output.path] + inputs.map(\.path),
                 inputFiles: inputs,
                 outputFiles: [output])
-        ]
+        }
     }
 }

@@ -12,32 +12,44 @@ public enum AnswerShape: Sendable {
     /// Anything (the emulator's own controls).
     case any
 
-    /// What is wrong with the answer, or nil when it has the shape.
-    func problem(status: Int, body: [UInt8]) -> String? {
+    /// The answer's JSON when it has the shape (nil for an empty answer, or where the shape
+    /// is `.any` and the body is not read), else what is wrong with it. The body is decoded
+    /// once, here: whoever needs the JSON next takes it from the result.
+    func check(status: Int, body: [UInt8]) -> Result<JSONValue?, ShapeProblem> {
         switch self {
-        case .any: return nil
+        case .any: return .success(nil)
         case .empty:
-            return status == 204 || body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) ? nil
-                : "a body where there should be none (\(body.count) bytes; expected 204 No Content)"
+            return status == 204 || body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) ? .success(nil)
+                : .failure(ShapeProblem("a body where there should be none (\(body.count) bytes; expected 204 No Content)"))
         case .record:
-            guard let value = decoded(body) else { return bodyProblem(body) }
-            return Self.recordProblem(value)
+            guard let value = try? JSONCodec.decode(body) else { return .failure(bodyProblem(body)) }
+            if let problem = Self.recordProblem(value) { return .failure(ShapeProblem(problem)) }
+            return .success(value)
         case .list(let key):
-            guard let value = decoded(body) else { return bodyProblem(body) }
-            guard case .object(let o) = value else { return "\(value.typeName) where a list of \(key) was expected" }
-            guard o["total"]?.intValue != nil else { return "a list without an integer 'total'" }
-            guard case .array(let items)? = o[key] else { return "a list without its '\(key)' array" }
+            guard let value = try? JSONCodec.decode(body) else { return .failure(bodyProblem(body)) }
+            guard case .object(let o) = value else { return .failure(ShapeProblem("\(value.typeName) where a list of \(key) was expected")) }
+            guard o["total"]?.intValue != nil else { return .failure(ShapeProblem("a list without an integer 'total'")) }
+            guard case .array(let items)? = o[key] else { return .failure(ShapeProblem("a list without its '\(key)' array")) }
             for (i, item) in items.enumerated() {
-                if let problem = Self.recordProblem(item) { return "item #\(i + 1) of '\(key)': \(problem)" }
+                if let problem = Self.recordProblem(item) { return .failure(ShapeProblem("item #\(i + 1) of '\(key)': \(problem)")) }
             }
-            return nil
+            return .success(value)
         }
     }
 
-    private func decoded(_ body: [UInt8]) -> JSONValue? { try? JSONCodec.decode(body) }
+    /// What is wrong with the answer, or nil when it has the shape.
+    func problem(status: Int, body: [UInt8]) -> String? {
+        if case .failure(let problem) = check(status: status, body: body) { return problem.description }
+        return nil
+    }
 
-    private func bodyProblem(_ body: [UInt8]) -> String {
-        body.isEmpty ? "an empty body where a record was expected" : "a body that is not JSON (\(body.count) bytes)"
+    struct ShapeProblem: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    private func bodyProblem(_ body: [UInt8]) -> ShapeProblem {
+        ShapeProblem(body.isEmpty ? "an empty body where a record was expected" : "a body that is not JSON (\(body.count) bytes)")
     }
 
     private static func recordProblem(_ value: JSONValue) -> String? {

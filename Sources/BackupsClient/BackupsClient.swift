@@ -66,6 +66,14 @@ public final class BackupsClient: Sendable {
         public let status: Int
         public let headers: HTTPHeaders
         public let body: [UInt8]
+        /// The body as JSON, when checking the answer's shape read it (a 2xx record or list).
+        public internal(set) var json: JSONValue? = nil
+
+        public init(status: Int, headers: HTTPHeaders, body: [UInt8]) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+        }
     }
 
     enum Failure: Error {
@@ -78,6 +86,7 @@ public final class BackupsClient: Sendable {
     /// 204). Throws `BackupsError`.
     public func send(_ request: BackupsRequest) async throws(BackupsError) -> JSONValue {
         let response = try await perform(request)
+        if let json = response.json { return json }
         if response.body.isEmpty { return .null }
         do {
             return try JSONCodec.decode(response.body)
@@ -187,17 +196,19 @@ struct ListPage<T: Codable & Sendable>: Decodable {
 }
 
 func percentEncode(_ s: String) -> String {
-    var out = ""
+    let hex = Array("0123456789ABCDEF".utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(s.utf8.count * 3)
     for b in s.utf8 {
         switch b {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
             UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
-            out.unicodeScalars.append(Unicode.Scalar(b))
+            out.append(b)
         default:
-            out += String(format: "%%%02X", b)
+            out += [UInt8(ascii: "%"), hex[Int(b >> 4)], hex[Int(b & 0xF)]]
         }
     }
-    return out
+    return String(decoding: out, as: UTF8.self)
 }
 
 extension Duration {

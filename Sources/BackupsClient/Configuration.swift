@@ -93,8 +93,11 @@ public struct ClientConfiguration: Sendable {
     public var connectTimeout: Double = 10
     public var requestTimeout: Double = 30
     public var retry = RetryPolicy()
-    /// Connections kept per host (enough for the highest concurrency you use).
-    public var maxConnections = 64
+    /// Connections per host at most. HTTP/1.1 carries one request at a time per connection, so
+    /// this caps the requests in flight: the pool opens connections only as requests need them
+    /// and closes them after a minute idle, so a high cap costs nothing until it is used (at 64,
+    /// task.map at concurrency 256 against a 50 ms service reached a quarter of its rate).
+    public var maxConnections = 1024
     /// Logs each request (method, path, status, attempt, milliseconds); never headers or key.
     public var logger: Logger? = nil
 

@@ -59,8 +59,8 @@ extension BackupsClient {
     }
 
     /// Marks a record made by this client's own create as taken.
-    func claim(_ body: [UInt8]) {
-        guard let id = (try? JSONCodec.decode(body))?["$id"]?.stringValue else { return }
+    func claim(_ response: Response) {
+        guard let id = (response.json ?? (try? JSONCodec.decode(response.body)))?["$id"]?.stringValue else { return }
         claimed.withLock { _ = $0.insert(id) }
     }
 
@@ -88,8 +88,10 @@ extension BackupsClient {
                 return created.timeIntervalSince1970 >= window
             }
             if found.count == 1, let record = try? JSONCodec.encodeBytes(found[0]) {
-                claim(record)
-                return .found(Response(status: 201, headers: response.headers, body: record))
+                var made = Response(status: 201, headers: response.headers, body: record)
+                made.json = found[0]
+                claim(made)
+                return .found(made)
             }
             if found.count > 1 { return .several(found.compactMap { $0["$id"]?.stringValue }) }
         }

@@ -49,14 +49,17 @@ extension BackupsClient {
                 if (200..<300).contains(response.status) {
                     log(request, status: response.status, attempt: attempt, ms: elapsedMs)
                     // Never trust a 2xx: an answer that is not the documented shape is an error.
-                    if let problem = request.expected.problem(status: response.status, body: response.body) {
+                    var response = response
+                    switch request.expected.check(status: response.status, body: response.body) {
+                    case .success(let json): response.json = json
+                    case .failure(let problem):
                         var error = BackupsError(code: response.status, type: "general_server_error",
                                                  message: "\(request.method.rawValue) \(request.path): the service answered \(response.status) with \(problem)",
                                                  body: Secrets.shared.redact(String(decoding: response.body.prefix(500), as: UTF8.self)))
                         error.attempts = attempt
                         throw error
                     }
-                    if case .createServerID = request.idempotency { claim(response.body) }
+                    if case .createServerID = request.idempotency { claim(response) }
                     return response
                 }
                 var error = BackupsError.from(status: response.status, body: response.body,

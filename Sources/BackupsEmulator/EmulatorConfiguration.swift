@@ -27,6 +27,10 @@ public struct EmulatorConfiguration: Sendable {
 
     public enum Durability: String, Sendable { case full, process }
 
+    /// Every answer on Appwrite's paths waits this long first, as a real region's round trip
+    /// does (for rehearsing, and measuring, a client at scale).
+    public var latencyMilliseconds = 0
+
     /// An API key and what it may do; nil scopes is every scope.
     public struct Grant: Sendable {
         public var secret: String

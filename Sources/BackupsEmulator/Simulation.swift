@@ -121,12 +121,25 @@ final class Simulation: Sendable {
         }
     }
 
-    /// Archives older than their policy's retention are deleted.
+    /// Archives older than their policy's retention are deleted. Policy by policy, so that each
+    /// is a seek on archives(project, policyId, createdAt), not a scan of every archive.
     private func expire(_ db: Database, at t: Int64) throws {
-        try db.execute(sql: """
-            DELETE FROM archives WHERE policyId IS NOT NULL AND createdAt + \(Simulation.day) *
-              (SELECT retention FROM policies p WHERE p.project = archives.project AND p.id = archives.policyId) <= ?
-            """, arguments: [t])
+        try db.cachedStatement(sql: """
+            DELETE FROM archives WHERE seq IN (
+              SELECT a.seq FROM policies p JOIN archives a ON a.project = p.project AND a.policyId = p.id
+              WHERE a.createdAt <= ? - p.retention * \(Simulation.day))
+            """).execute(arguments: [t])
+    }
+
+    /// A policy's retention changed: its archives past the new retention go now, and the next
+    /// expiry is due when its oldest remaining archive passes it (without a tick of everything).
+    func applyRetention(_ db: Database, project: String, policyId: String, retention: Int64, at now: Int64) throws {
+        try db.cachedStatement(sql: "DELETE FROM archives WHERE project = ? AND policyId = ? AND createdAt <= ?")
+            .execute(arguments: [project, policyId, now - retention * Simulation.day])
+        let oldest = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT MIN(createdAt) FROM archives WHERE project = ? AND policyId = ?"),
+            arguments: [project, policyId])
+        if let oldest { lowerNextDue(oldest + retention * Simulation.day) }
     }
 
     private func recomputeNextDue(_ db: Database) throws {
@@ -134,9 +147,10 @@ final class Simulation: Sendable {
             try Int64.fetchOne(db, sql: "SELECT MIN(nextRunAt) FROM policies WHERE enabled = 1"),
             try Int64.fetchOne(db, sql: "SELECT MIN(createdAt) + \(Lifecycle.archives.firstBoundary) FROM archives WHERE status IN \(Lifecycle.archives.inProgressSQL)"),
             try Int64.fetchOne(db, sql: "SELECT MIN(createdAt) + \(Lifecycle.restorations.firstBoundary) FROM restorations WHERE status IN \(Lifecycle.restorations.inProgressSQL)"),
+            // The oldest archive of each policy is an index seek; joining every archive is a scan.
             try Int64.fetchOne(db, sql: """
-                SELECT MIN(a.createdAt + p.retention * \(Simulation.day)) FROM policies p
-                JOIN archives a ON a.project = p.project AND a.policyId = p.id
+                SELECT MIN((SELECT MIN(a.createdAt) FROM archives a WHERE a.project = p.project AND a.policyId = p.id)
+                           + p.retention * \(Simulation.day)) FROM policies p
                 """),
         ]
         let due = candidates.compactMap { $0 }.min() ?? Int64.max

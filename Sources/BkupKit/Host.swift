@@ -55,12 +55,14 @@ public final class BkupHost {
             progress.update(done: done, total: total, failures: failures, finished: finished)
         }
         try lua.openTaskModule(defaultConcurrency: configuration.concurrency, progress: drawProgress)
+        lua.pushGlobal("task")
+        try EmbeddedChunks.run("bkup._task", in: lua, nargs: 1)
         QueryModule.open(lua)
         CronModule.open(lua)
+        TerminalModule.open(lua, color: configuration.color)
         ErrorBox.register(in: lua)
         try RecordValues.install(lua)
         try installSearchers()
-        try loadStdlib()
         BackupsModule.push(backups, on: lua.stack, progress: drawProgress)
         try runPrelude()
         lua.registerModule("backups")
@@ -132,6 +134,15 @@ public final class BkupHost {
         let top = lua.stack.top
         defer { lua.stack.setTop(top) }
         try lua.load(file: path)
+        return try runPrepared(nargs: try lua.pushArgumentsFromArgTable())
+    }
+
+    /// As `runScript(file:)`, for a script held in memory (a `#!` line must already be gone).
+    @discardableResult
+    public func runScript(bytes: inout [UInt8], chunkName: String) throws -> [JSONValue] {
+        let top = lua.stack.top
+        defer { lua.stack.setTop(top) }
+        try lua.load(bytes: &bytes, chunkName: chunkName)
         return try runPrepared(nargs: try lua.pushArgumentsFromArgTable())
     }
 
@@ -213,81 +224,23 @@ public final class BkupHost {
 
     // MARK: modules
 
-    /// Each stdlib module is compiled on its first `require`, not at start-up.
-    private func loadStdlib() throws {
-        for module in EmbeddedStdlib.modules where !module.name.hasSuffix("._prelude") {
-            try lua.preload(module.name, source: module.source, chunkName: module.path)
-        }
-    }
-
     /// The Lua half of the backups module (waiting, the library, config), run on the module
     /// table on top of the stack (left there).
     private func runPrelude() throws {
-        guard let prelude = EmbeddedStdlib.modules.first(where: { $0.name == "backups._prelude" }) else { return }
-        let module = lua.ref(at: -1)
-        try lua.load(prelude.source, chunkName: "@" + prelude.path)
-        module.push()
-        try lua.pcall(nargs: 1, nresults: 0)
+        lua.stack.pushCopy(of: -1)
+        try EmbeddedChunks.run("backups._prelude", in: lua, nargs: 1)
     }
 
     /// Removes everything that reaches outside the host: files, processes, the environment,
     /// native code, bytecode and the debug library.
     private func applySandbox() throws {
-        try lua.load(
-            """
-            io = nil
-            debug = nil
-            dofile, loadfile = nil, nil
-            package.loaded.io, package.loaded.debug = nil, nil
-            for _, name in ipairs({ "execute", "remove", "rename", "exit", "getenv", "tmpname", "setlocale" }) do
-              os[name] = nil
-            end
-            package.loadlib = nil
-            package.searchpath = nil  -- it tells whether any file on the machine exists
-            package.cpath = ""
-            package.path = ""
-            -- Built-in modules only: the preload searcher and the aliases of bkup's old names.
-            local searchers = package.searchers
-            local aliases = searchers[#searchers]
-            for i = #searchers, 2, -1 do searchers[i] = nil end
-            searchers[2] = aliases
-            local rawload = load
-            load = function(chunk, chunkname, mode, env)
-              if mode ~= nil and mode ~= "t" then
-                error("load: only text chunks are allowed in the sandbox (mode '" .. tostring(mode) .. "')", 2)
-              end
-              return rawload(chunk, chunkname, "t", env)
-            end
-            """, chunkName: "=[sandbox]")
-        try lua.pcall(nargs: 0, nresults: 0)
+        try EmbeddedChunks.run("bkup._sandbox", in: lua)
     }
 
-    /// Users' own modules are found through package.path (LUA_PATH is honoured), but loaded in
-    /// text mode only: a precompiled chunk is refused. After every other searcher, bkup's old
-    /// module names (`args`, `dates`, ...) lead to their `bkup.` modules, so that a user's own
-    /// module of the same name still wins.
+    /// How `require` finds modules: stdlib/bkup/_searchers.lua.
     private func installSearchers() throws {
-        try lua.load(
-            """
-            local searchers, searchpath, path, require = package.searchers, package.searchpath, package, require
-            searchers[2] = function(name)
-              local file, err = searchpath(name, path.path)
-              if not file then return err end  -- require puts "\\n\\t" in front
-              local chunk, loadErr = loadfile(file, "t")
-              if not chunk then
-                error(string.format("error loading module '%s' from file '%s':\\n\\t%s", name, file, loadErr), 2)
-              end
-              return chunk, file
-            end
-            local aliases = { args = "bkup.args", dates = "bkup.dates", pretty = "bkup.pretty", help = "bkup.help",
-                              repl = "bkup.repl" }
-            searchers[#searchers + 1] = function(name)
-              local target = aliases[name]
-              if not target then return nil end
-              return function() return require(target) end, ":" .. target
-            end
-            """, chunkName: "=[searchers]")
-        try lua.pcall(nargs: 0, nresults: 0)
+        lua.stack.push(function: EmbeddedChunks.searcher)
+        try EmbeddedChunks.run("bkup._searchers", in: lua, nargs: 1)
     }
 }
 

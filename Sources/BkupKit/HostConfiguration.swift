@@ -18,6 +18,8 @@ public struct HostConfiguration: Sendable {
     public var verbose = false
     /// The standard libraries ignore LUA_PATH, LUA_CPATH and their versioned names (`lua -E`).
     public var ignoreEnvironment = false
+    /// Colours in report pictures; nil: when stdout is a terminal and NO_COLOR is not set.
+    public var color: Bool?
     /// Progress bars for task.map; nil draws them when stderr is a terminal.
     public var progress: Bool?
     public var retry: RetryPolicy?

@@ -8,17 +8,7 @@ enum RecordValues {
     static let metatableKey = "backups.Record"
 
     static func install(_ state: LuaState) throws {
-        try state.load("""
-            local aliases = { id = "$id", createdAt = "$createdAt", updatedAt = "$updatedAt" }
-            local mt = { __name = "backups.Record" }
-            mt.__index = function(t, k)
-              local wire = aliases[k]
-              if wire then return rawget(t, wire) end
-              return nil
-            end
-            return mt
-            """, chunkName: "=[records]")
-        try state.pcall(nargs: 0, nresults: 1)
+        try EmbeddedChunks.run("bkup._records", in: state, nresults: 1)
         state.stack.setRegistry(metatableKey)
     }
 }

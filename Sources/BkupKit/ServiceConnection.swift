@@ -66,7 +66,7 @@ final class ServiceConnection {
         c.selfSigned = configuration.selfSigned
         if configuration.verbose { c.logger = StderrLog.logger() }
         if let retry = configuration.retry { c.retry = retry }
-        c.maxConnections = max(64, configuration.concurrency * 2)
+        c.maxConnections = max(c.maxConnections, configuration.concurrency * 2)
         let made = try BackupsClient(configuration: c)
         client = made
         return made

@@ -1,7 +1,41 @@
+#include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
 #include <histedit.h>
 #include "CLineEdit.h"
+
+/* libedit (and the terminfo, libbsd and libmd it brings) is opened on the REPL's first use,
+ * not by the dynamic loader at every start: a script never needs it, and loading it costs a
+ * script's start-up about half a millisecond. */
+static struct {
+  EditLine *(*el_init)(const char *, FILE *, FILE *, FILE *);
+  int (*el_set)(EditLine *, int, ...);
+  int (*el_source)(EditLine *, const char *);
+  void (*el_end)(EditLine *);
+  const char *(*el_gets)(EditLine *, int *);
+  void (*el_reset)(EditLine *);
+  const LineInfo *(*el_line)(EditLine *);
+  int (*el_insertstr)(EditLine *, const char *);
+  History *(*history_init)(void);
+  void (*history_end)(History *);
+  int (*history)(History *, HistEvent *, int, ...);
+} libedit;
+static int libedit_state; /* 0 not tried, 1 loaded, -1 missing */
+
+int bkup_el_available(void) {
+  if (libedit_state) return libedit_state > 0;
+  void *lib = dlopen("libedit.so.2", RTLD_NOW | RTLD_LOCAL);
+  if (!lib) lib = dlopen("libedit.so", RTLD_NOW | RTLD_LOCAL);
+  if (!lib) { libedit_state = -1; return 0; }
+#define BKUP_BIND(name) \
+  if (!(*(void **)&libedit.name = dlsym(lib, #name))) { libedit_state = -1; return 0; }
+  BKUP_BIND(el_init) BKUP_BIND(el_set) BKUP_BIND(el_source) BKUP_BIND(el_end) BKUP_BIND(el_gets)
+  BKUP_BIND(el_reset) BKUP_BIND(el_line) BKUP_BIND(el_insertstr) BKUP_BIND(history_init)
+  BKUP_BIND(history_end) BKUP_BIND(history)
+#undef BKUP_BIND
+  libedit_state = 1;
+  return 1;
+}
 
 static int bkup_el_getc(EditLine *el, wchar_t *wc);
 
@@ -14,32 +48,40 @@ void bkup_el_set_prompt(const char *p) {
 
 EditLine *bkup_el_open(const char *prog, History *h, unsigned char (*complete)(EditLine *, int), FILE *out,
                        FILE *err) {
-  EditLine *el = el_init(prog, stdin, out, err);
+  if (!bkup_el_available()) return NULL;
+  EditLine *el = libedit.el_init(prog, stdin, out, err);
   if (!el) return NULL;
-  el_set(el, EL_EDITOR, "emacs");
-  el_set(el, EL_PROMPT, bkup_el_prompt);
-  el_set(el, EL_HIST, history, h);
-  el_set(el, EL_ADDFN, "bkup-complete", "complete a Lua name", complete);
-  el_set(el, EL_BIND, "^I", "bkup-complete", NULL);
-  el_set(el, EL_GETCFN, bkup_el_getc);
-  el_source(el, NULL);
+  libedit.el_set(el, EL_EDITOR, "emacs");
+  libedit.el_set(el, EL_PROMPT, bkup_el_prompt);
+  libedit.el_set(el, EL_HIST, libedit.history, h);
+  libedit.el_set(el, EL_ADDFN, "bkup-complete", "complete a Lua name", complete);
+  libedit.el_set(el, EL_BIND, "^I", "bkup-complete", NULL);
+  libedit.el_set(el, EL_GETCFN, bkup_el_getc);
+  libedit.el_source(el, NULL);
   return el;
 }
 
+void bkup_el_close(EditLine *el) { if (el) libedit.el_end(el); }
+const char *bkup_el_gets(EditLine *el, int *count) { return libedit.el_gets(el, count); }
+void bkup_el_reset(EditLine *el) { libedit.el_reset(el); }
+int bkup_el_insert(EditLine *el, const char *text) { return libedit.el_insertstr(el, text); }
+
 History *bkup_history_open(int size) {
-  History *h = history_init();
+  if (!bkup_el_available()) return NULL;
+  History *h = libedit.history_init();
   HistEvent ev;
-  history(h, &ev, H_SETSIZE, size);
-  history(h, &ev, H_SETUNIQUE, 1);
+  libedit.history(h, &ev, H_SETSIZE, size);
+  libedit.history(h, &ev, H_SETUNIQUE, 1);
   return h;
 }
-void bkup_history_add(History *h, const char *line) { HistEvent ev; history(h, &ev, H_ENTER, line); }
-int bkup_history_load(History *h, const char *path) { HistEvent ev; return history(h, &ev, H_LOAD, path); }
-int bkup_history_save(History *h, const char *path) { HistEvent ev; return history(h, &ev, H_SAVE, path); }
+void bkup_history_close(History *h) { if (h) libedit.history_end(h); }
+void bkup_history_add(History *h, const char *line) { HistEvent ev; libedit.history(h, &ev, H_ENTER, line); }
+int bkup_history_load(History *h, const char *path) { HistEvent ev; return libedit.history(h, &ev, H_LOAD, path); }
+int bkup_history_save(History *h, const char *path) { HistEvent ev; return libedit.history(h, &ev, H_SAVE, path); }
 
 /* The text before the cursor, copied into buf (NUL-terminated). */
 int bkup_el_before_cursor(EditLine *el, char *buf, int size) {
-  const LineInfo *li = el_line(el);
+  const LineInfo *li = libedit.el_line(el);
   int n = (int)(li->cursor - li->buffer);
   if (n >= size) n = size - 1;
   memcpy(buf, li->buffer, (size_t)n);

@@ -267,16 +267,13 @@ public final class LuaState {
     }
 
     public func load(bytes: inout [UInt8], chunkName: String) throws {
-        let status = bytes.withUnsafeBufferPointer { buf in
-            buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(buf.count, 1)) { p in
-                luaL_loadbufferx(L, p, buf.count, chunkName, "t")
-            }
-        }
-        if status != LUA_OK {
-            let message = bkup_tostring(L, -1).map { String(cString: $0) } ?? "cannot load chunk"
-            bkup_pop(L, 1)
-            throw LuaError(kind: status == LUA_ERRMEM ? .memory : .syntax, message: message)
-        }
+        try stack.load(bytes: bytes, chunkName: chunkName, mode: "t")
+    }
+
+    /// Loads bytecode (as `lua_dump` writes it) and pushes the function: for chunks that ship
+    /// in the host, never for users' code. Fails when this Lua does not accept the bytecode.
+    public func load(precompiled bytes: [UInt8]) throws {
+        try stack.load(bytes: bytes, chunkName: "=?", mode: "b")
     }
 
     /// Calls the function below `nargs` arguments on top of the stack, in protected mode, with a

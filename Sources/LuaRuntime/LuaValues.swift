@@ -20,6 +20,24 @@ public struct LuaStack {
 
     /// Removes the value at `index`, shifting the ones above it down.
     public func remove(at index: Int32) { bkup_remove(L, index) }
+    /// Moves the top value to `index`, shifting the values above it up.
+    public func insert(at index: Int32) { lua_rotate(L, index, 1) }
+    public func pushCopy(of index: Int32) { lua_pushvalue(L, index) }
+
+    /// Compiles (mode "t") or undumps (mode "b") a chunk and pushes the function, on this
+    /// stack's own thread. lua_load is protected: it reports errors by status.
+    public func load(bytes: [UInt8], chunkName: String, mode: String) throws {
+        let status = bytes.withUnsafeBufferPointer { buf in
+            buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: max(buf.count, 1)) { p in
+                luaL_loadbufferx(L, p, buf.count, chunkName, mode)
+            }
+        }
+        if status != LUA_OK {
+            let message = bkup_tostring(L, -1).map { String(cString: $0) } ?? "cannot load chunk"
+            bkup_pop(L, 1)
+            throw LuaError(kind: status == LUA_ERRMEM ? .memory : .syntax, message: message)
+        }
+    }
 
     /// Pushes a new table with room for `array` items and `fields` fields.
     public func pushTable(array: Int = 0, fields: Int = 0) {

@@ -62,53 +62,9 @@ extension LuaState {
             "_default_concurrency": { (call: LuaCall) throws -> LuaReturn in call.push(Int64(defaultConcurrency)) },
         ])
         registerModule("task")
-        // task.map is plain Lua over spawn/wait: tasks are cooperative, so the shared cursor
-        // needs no lock, and every item's failure is caught and kept apart.
-        try load(taskMapSource, chunkName: "=[task.map]")
-        pushGlobal("task")
-        try pcall(nargs: 1, nresults: 0)
     }
 }
 
-private let taskMapSource = """
-local task = ...
-local spawn, progress = task.spawn, task._progress
-function task.map(list, fn, opts)
-  if type(list) ~= "table" then
-    error("bad argument #1 to 'map' (table expected, got " .. type(list) .. ")", 2)
-  end
-  if type(fn) ~= "function" then
-    error("bad argument #2 to 'map' (function expected, got " .. type(fn) .. ")", 2)
-  end
-  if opts ~= nil and type(opts) ~= "table" then
-    error("bad argument #3 to 'map' (table expected, got " .. type(opts) .. ")", 2)
-  end
-  opts = opts or {}
-  local n = #list
-  local concurrency = opts.concurrency or task._default_concurrency()
-  if math.type(concurrency) ~= "integer" or concurrency < 1 then
-    error("bad argument #3 to 'map' (concurrency must be a positive integer)", 2)
-  end
-  local show = opts.progress ~= false
-  local results, errors = {}, {}
-  local nextIndex, done, failures = 1, 0, 0
-  local function worker()
-    while nextIndex <= n do
-      local i = nextIndex
-      nextIndex = i + 1
-      local ok, result = pcall(fn, list[i], i)
-      if ok then results[i] = result else errors[i] = result; failures = failures + 1 end
-      done = done + 1
-      if show then progress(done, n, failures, false) end
-    end
-  end
-  local workers = {}
-  for w = 1, math.min(concurrency, n) do workers[w] = spawn(worker) end
-  for _, w in ipairs(workers) do w:wait() end
-  if show and n > 0 then progress(done, n, failures, true) end
-  return results, errors
-end
-"""
 
 extension ContinuousClock.Instant {
     private static let processStart = ContinuousClock.now

@@ -1,5 +1,4 @@
 import BkupKit
-import CEditline
 import CLineEdit
 import LuaRuntime
 
@@ -78,14 +77,19 @@ final class REPL {
         setlocale(LC_CTYPE, "")  // so that libedit edits UTF-8 text as characters
         REPL.current = self
         history = bkup_history_open(REPL.historySize)
+        guard let history else {
+            // No libedit on this machine: lines are read as from a pipe, without history.
+            StandardStreams.writeError("bkup: libedit (libedit2) could not be loaded: no line editing or history\n")
+            return
+        }
         _ = bkup_history_load(history, historyPath)
         editLine = bkup_el_open("bkup", history, { el, _ in REPL.current?.complete(el) ?? BKUP_CC_ERROR },
                                 RedactedOutput.terminalOut, RedactedOutput.terminalErr)
     }
 
     private func closeEditor() {
-        if let editLine { el_end(editLine) }
-        if let history { history_end(history) }
+        if let editLine { bkup_el_close(editLine) }
+        if let history { bkup_history_close(history) }
         editLine = nil
         history = nil
     }
@@ -104,11 +108,11 @@ final class REPL {
         bkup_el_set_prompt(prompt)
         bkup_el_catch_sigint()
         var count: Int32 = 0
-        let p = el_gets(editLine, &count)
+        let p = bkup_el_gets(editLine, &count)
         let interrupted = bkup_el_take_sigint() != 0
         bkup_el_release_sigint()
         if interrupted {
-            el_reset(editLine)
+            bkup_el_reset(editLine)
             print("")
             return .some(nil)
         }
@@ -250,7 +254,7 @@ final class REPL {
             while !c.hasPrefix(common) { common.removeLast() }
         }
         if common.count > word.count {
-            _ = el_insertstr(el, String(common.dropFirst(word.count)))
+            _ = bkup_el_insert(el, String(common.dropFirst(word.count)))
             return BKUP_CC_REFRESH
         }
         if candidates.count > 1 {

@@ -45,15 +45,26 @@ final class RunGuard: @unchecked Sendable {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
-    /// Starts watching; the deadline (if any) runs from now.
+    /// Starts watching; the deadline (if any) runs from now. A first Ctrl-C must hold as much
+    /// as a limit, so the guard always watches, from a plain detached pthread with a small
+    /// stack (the least a thread can cost a script's start-up).
     func start() {
         runStarted()
-        Thread.detachNewThread { [self] in
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setstacksize(&attributes, 256 * 1024)
+        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let created = pthread_create(&thread, &attributes, { context in
+            let guardian = Unmanaged<RunGuard>.fromOpaque(context!).takeRetainedValue()
             while true {
-                usleep(UInt32(Self.tick * 1e6))
-                check()
+                usleep(UInt32(RunGuard.tick * 1e6))
+                guardian.check()
             }
-        }
+        }, context)
+        if created != 0 { Unmanaged<RunGuard>.fromOpaque(context).release() }
     }
 
     /// A new run (a REPL line) starts: a fresh deadline and budget, no pending stop.

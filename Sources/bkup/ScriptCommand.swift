@@ -12,15 +12,25 @@ enum ScriptCommand {
     /// As lua.c's: argv[0], in front of every message outside the REPL.
     nonisolated(unsafe) static var progname = "bkup"
 
-    static func run(_ argv: [String]) -> Int32 {
+    /// `embedded`: a built-in script (`bkup run NAME`) standing where a script file would.
+    static func run(_ argv: [String], embedded: RunCommand.Script? = nil) -> Int32 {
         if let first = argv.first, !first.isEmpty { progname = first }
         let args: Arguments
         do {
             args = try Arguments(argv)
         } catch {
-            StandardStreams.writeError("\(progname): \(error)\n\(Arguments.usage(progname))\n")
+            StandardStreams.writeError("\(progname): \(error)\n\(Arguments.shortUsage(progname))\n")
             return 2
         }
+        if args.showHelp {
+            print(Arguments.usage(progname))
+            return 0
+        }
+        if args.showBkupVersion {
+            print(BkupVersion.banner)
+            return 0
+        }
+        if let directory = args.typesDirectory { return TypesCommand.write(into: directory) }
         var configuration = args.configuration
         do {
             if let keyFile = args.keyFile { configuration.apiKey = try APIKey.read(fromFile: keyFile) }
@@ -62,12 +72,12 @@ enum ScriptCommand {
         if args.showVersion { print(BkupVersion.banner) }
         host.lua.setArgTable(argv: args.argv, scriptIndex: args.scriptIndex)
 
-        if let status = host.lua.interruptingOnSIGINT({ run(args, in: host, results: results) }) { return status }
+        if let status = host.lua.interruptingOnSIGINT({ run(args, in: host, results: results, embedded: embedded) }) { return status }
         return REPL(host: host, guardian: guardian, versionShown: args.showVersion).run()
     }
 
     /// LUA_INIT, then the -e and -l actions, then the script; nil means "go on into the REPL".
-    static func run(_ args: Arguments, in host: BkupHost, results: ResultFile) -> Int32? {
+    static func run(_ args: Arguments, in host: BkupHost, results: ResultFile, embedded: RunCommand.Script?) -> Int32? {
         if !args.ignoreEnvironment, let status = runLuaInit(host, results) { return status }
         for action in args.actions {
             let status: Int32?
@@ -80,7 +90,10 @@ enum ScriptCommand {
             if let status { return status }
         }
 
-        if let index = args.scriptIndex {
+        if let embedded {
+            var chunk = embedded.chunk
+            if let status = report(results, { try host.runScript(bytes: &chunk, chunkName: "@\(embedded.name).lua") }) { return status }
+        } else if let index = args.scriptIndex {
             // "-" is standard input, unless it follows "--" (then it is a file named "-").
             let script = args.argv[index]
             let stdin = script == "-" && args.argv[index - 1] != "--"

@@ -5,82 +5,86 @@ import LuaRuntime
 
 /// `bkup serve`: the Backups emulator in the foreground.
 enum ServeCommand {
-    static let usage = """
-        usage: bkup serve [--host 127.0.0.1] [--port 8080] [--data PATH | --in-memory] [--project ID]
-                          [--key KEY] [--speed X] [--seed N]
-          --host ADDR     address to bind (default 127.0.0.1: loopback only)
-          --port N        port (default 8080; 0 picks a free one)
-          --data PATH     SQLite file for the state (default $XDG_DATA_HOME/bkup/emulator.sqlite)
-          --in-memory     keep the state in memory only
-          --project ID    project every request must name (default bkup-local)
-          --key KEY       API key every request must carry (env BKUP_EMULATOR_KEY; default: generated)
-          --speed X       simulated seconds per real second (default 1)
-          --seed N        create N databases when the state has no resources
-        """
+    static let synopsis = "usage: bkup serve [options]"
 
-    static func run(_ args: [String]) -> Int32 {
+    /// What the options set, before it is checked as a whole.
+    struct Settings {
         var config = EmulatorConfiguration()
         var keySource = "generated for this run"
         var inMemory = false
         var data: String?
         var projects: [String] = []
         var grants: [EmulatorConfiguration.Grant] = []
-        var i = 0
-        func value(_ name: String) throws -> String {
-            i += 1
-            guard i < args.count else { throw Arguments.UsageError(description: "\(name) needs a value") }
-            return args[i]
+        var showHelp = false
+    }
+
+    static let reader = OptionReader<Settings>(sections: [
+        OptionSection(title: "Options of bkup serve", options: [
+            Option("--host", value: "ADDR", help: "address to bind (default 127.0.0.1: loopback only)") { $0.config.host = $1 },
+            Option("--port", value: "N", help: "port (default 8080; 0 picks a free one)") {
+                $0.config.port = try OptionValue.integer($1, "--port", in: 0...65535, "0-65535")
+            },
+            Option("--data", value: "PATH", help: "SQLite file for the state (default $XDG_DATA_HOME/bkup/emulator.sqlite)") { $0.data = $1 },
+            Option("--in-memory", help: "keep the state in memory only") { s, _ in s.inMemory = true },
+            Option("--project", value: "ID", help: "a project requests may name; repeatable (default bkup-local)") { $0.projects.append($1) },
+            Option("--key", value: "KEY[:SCOPES]", environment: "BKUP_EMULATOR_KEY",
+                   help: "API key requests must carry, with its scopes (comma-separated; default all); repeatable (default: generated)") {
+                $0.grants.append(try EmulatorConfiguration.Grant(parsing: $1))
+                $0.keySource = "from --key"
+            },
+            Option("--speed", value: "X", help: "simulated seconds per real second (default 1)") {
+                $0.config.speed = try OptionValue.positive($1, "--speed")
+            },
+            Option("--seed", value: "N", help: "create N databases when the state has no resources") {
+                $0.config.seed = try OptionValue.integer($1, "--seed", in: 0...100_000, "0-100000")
+            },
+            Option("--durability", value: "D",
+                   help: "with --data: full (default) answers a write once it is on disk; process once it is in SQLite's log (a crash of bkup loses nothing, one of the machine may lose the last writes)") {
+                guard let d = EmulatorConfiguration.Durability(rawValue: $1) else {
+                    throw UsageError(description: "--durability: full or process expected, got '\($1)'")
+                }
+                $0.config.durability = d
+            },
+            Option("--latency", value: "MS", help: "answer Appwrite's paths after MS milliseconds, as a distant region does") {
+                $0.config.latencyMilliseconds = try OptionValue.integer($1, "--latency", in: 0...60_000, "0-60000 ms")
+            },
+            Option("-h", "--help", help: "show this help, then end") { s, _ in s.showHelp = true },
+        ]),
+    ])
+
+    static var usage: String {
+        synopsis + "\nRuns the local Backups emulator in the foreground.\n" + reader.helpText(width: 24)
+    }
+
+    static func run(_ args: [String]) -> Int32 {
+        var settings = Settings()
+        if let envKey = ConnectionSettings.variable("BKUP_EMULATOR_KEY") {
+            settings.config.key = envKey
+            settings.keySource = "from BKUP_EMULATOR_KEY"
         }
         do {
-            if let envKey = ConnectionSettings.variable("BKUP_EMULATOR_KEY") {
-                config.key = envKey
-                keySource = "from BKUP_EMULATOR_KEY"
+            switch try reader.read(args, from: 0, into: &settings) {
+            case .end: break
+            case .operand(let i), .afterDoubleDash(let i):
+                if i < args.count { throw UsageError(description: "unexpected argument '\(args[i])'") }
             }
-            while i < args.count {
-                var a = args[i]
-                if let eq = a.firstIndex(of: "="), a.hasPrefix("--") {
-                    // --port=8080 form
-                    var copy = args
-                    copy.insert(String(a[a.index(after: eq)...]), at: i + 1)
-                    a = String(a[..<eq])
-                    return run(Array(copy[..<i]) + [a] + Array(copy[(i + 1)...]))
-                }
-                switch a {
-                case "--host": config.host = try value(a)
-                case "--port":
-                    let v = try value(a)
-                    guard let p = Int(v), (0...65535).contains(p) else { throw Arguments.UsageError(description: "--port: 0-65535 expected, got '\(v)'") }
-                    config.port = p
-                case "--data": data = try value(a)
-                case "--in-memory": inMemory = true
-                case "--project": projects.append(try value(a))
-                case "--key":
-                    grants.append(try EmulatorConfiguration.Grant(parsing: try value(a)))
-                    keySource = "from --key"
-                case "--speed":
-                    let v = try value(a)
-                    guard let s = Double(v), s > 0, s.isFinite else { throw Arguments.UsageError(description: "--speed: a positive number expected, got '\(v)'") }
-                    config.speed = s
-                case "--seed":
-                    let v = try value(a)
-                    guard let n = Int(v), n >= 0, n <= 100_000 else { throw Arguments.UsageError(description: "--seed: 0-100000 expected, got '\(v)'") }
-                    config.seed = n
-                case "--help", "-h":
-                    print(usage)
-                    return 0
-                default:
-                    throw Arguments.UsageError(description: "unrecognized option '\(a)'")
-                }
-                i += 1
+            if settings.showHelp {
+                print(usage)
+                return 0
             }
-            if inMemory && data != nil { throw Arguments.UsageError(description: "--data and --in-memory exclude each other") }
-            if !projects.isEmpty { config.projects = projects }
-            if !grants.isEmpty { config.keys = grants }
-            guard !config.project.isEmpty, !config.key.isEmpty else { throw Arguments.UsageError(description: "--project and --key cannot be empty") }
+            if settings.inMemory && settings.data != nil { throw UsageError(description: "--data and --in-memory exclude each other") }
+            if !settings.projects.isEmpty { settings.config.projects = settings.projects }
+            if !settings.grants.isEmpty { settings.config.keys = settings.grants }
+            guard !settings.config.project.isEmpty, !settings.config.key.isEmpty else {
+                throw UsageError(description: "--project and --key cannot be empty")
+            }
         } catch {
             StandardStreams.writeError("bkup serve: \(error)\n\(usage)\n")
             return 2
         }
+        var config = settings.config
+        let keySource = settings.keySource
+        let inMemory = settings.inMemory, data = settings.data
         if !inMemory {
             let path = data ?? EmbeddedEmulator.defaultDataPath()
             do { try EmbeddedEmulator.ensureDirectory(of: path) } catch {
@@ -102,6 +106,8 @@ enum ServeCommand {
                     print("  key:     \(shownKey)")
                     print("  state:   \(finalConfig.dataPath ?? "in memory")")
                     print("  speed:   \(finalConfig.speed)x")
+                    if finalConfig.dataPath != nil { print("  durability: \(finalConfig.durability.rawValue)") }
+                    if finalConfig.latencyMilliseconds > 0 { print("  latency: \(finalConfig.latencyMilliseconds) ms") }
                     StandardStreams.flush()
                 }
             } catch {

@@ -156,7 +156,7 @@ final class LimitsTests: XCTestCase {
             gone("package.loadlib", package.loadlib) gone("package.searchpath", package.searchpath)
             gone("package.loaded.io", package.loaded.io) gone("package.loaded.debug", package.loaded.debug)
             assert(#absent == 0, "still there: " .. table.concat(absent, ", "))
-            assert(#package.searchers == 2, "only the preload searcher and bkup's aliases")
+            assert(#package.searchers == 3, "only package.preload, bkup's own modules and bkup's aliases")
             assert(require("args") == require("bkup.args"))
             assert(package.cpath == "" and package.path == "")
             local ok, err = pcall(require, "socket.core")

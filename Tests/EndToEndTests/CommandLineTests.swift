@@ -46,6 +46,26 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains("module 'no.such.module' not found"), missing.stderr)
     }
 
+    /// What a script does not use, it does not load: libedit (the REPL's) stays out of the
+    /// process; bkup's own Lua loads from the bytecode built into it, and still names its
+    /// files and lines in a traceback.
+    func testAScriptLoadsNeitherLibeditNorLuaSourceItDoesNotNeed() throws {
+        let r = try runTool(["-e", """
+            local maps = io.open("/proc/self/maps"):read("a")
+            print(maps:find("libedit", 1, true) == nil)
+            local ok, err = pcall(backups.rotate, 42)
+            print(ok, (tostring(err):gsub("\\n.*", "")))
+            print(select(2, xpcall(require("bkup.args").parse, debug.traceback, 42)):find("stdlib/bkup/args.lua:%d+") ~= nil)
+            print(pcall(require, "backups._prelude"))
+            """])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.first, "true", "libedit is not loaded by a script")
+        XCTAssertTrue(lines.count > 2 && lines[1].hasPrefix("false\t"), r.stdout)
+        XCTAssertTrue(lines.count > 2 && lines[2] == "true", "tracebacks name stdlib files and lines: \(r.stdout)")
+        XCTAssertTrue(r.stdout.contains("module 'backups._prelude' not found"), "the host's own chunks are not modules: \(r.stdout)")
+    }
+
     func testVersion() throws {
         let r = try runTool(["-v"])
         XCTAssertEqual(r.status, 0)

@@ -5,7 +5,10 @@ The proxy (here, a process apart from both) answers 8% of requests 503, 5% 429 w
 act, then drops the connection without answering. Through it, drill.lua creates, updates and
 deletes policies and makes one archive per database. Afterwards the state is read directly from
 the emulator: nothing may be lost, nothing duplicated, and no error reported for work that was
-done. `--crash` instead kills the server with -9 in the middle of 5,000 updates and restarts it
+done. A fault is chosen from the seed, the request (method, path, body) and how many times that
+same request came before, not from arrival order: a seed gives the same faults to the same
+requests however the client's tasks interleave, so a run is reproducible on any machine.
+`--crash` instead kills the server with -9 in the middle of 5,000 updates and restarts it
 on its --data file: the run must finish without an error and every update must be there.
 
     drill.py BKUP SEED [SEED...] [--clean] [--crash]
@@ -13,9 +16,9 @@ on its --data file: the run must finish without an error and every update must b
 Prints one JSON line per run: seed, faults injected, false failures, lost, duplicated, requests
 per operation, seconds. Exits 1 if any run lost, duplicated or falsely failed anything.
 """
+import hashlib
 import json
 import os
-import random
 import socket
 import subprocess
 import sys
@@ -23,6 +26,13 @@ import tempfile
 import threading
 import time
 import urllib.request
+import ctypes
+import signal
+
+
+def dies_with_drill():
+    """Children get SIGKILL when the drill dies (a test's timeout kills the drill, not them)."""
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
 KEY = "drill-key-0123456789abcdef"
 MIX = [("503", 0.08), ("429", 0.05), ("502", 0.03), ("drop", 0.05)]
@@ -65,7 +75,8 @@ def answer(status, reason, content_type, body, extra=b""):
 class FaultProxy:
     def __init__(self, upstream_port, seed, faulty=True):
         self.upstream_port = upstream_port
-        self.random = random.Random(seed)
+        self.seed = seed
+        self.seen = {}
         self.faulty = faulty
         self.lock = threading.Lock()
         self.counts = {"requests": 0, "503": 0, "429": 0, "502": 0, "drop": 0, "forwarded": 0}
@@ -81,12 +92,21 @@ class FaultProxy:
             client, _ = self.server.accept()
             threading.Thread(target=self.serve, args=(client,), daemon=True).start()
 
-    def fault(self):
+    def roll(self, head, body):
+        """A number in [0, 1) fixed by the seed, the request and its repetition."""
+        line = head.split(b"\r\n", 1)[0]
+        identity = hashlib.sha256(line + b"\0" + body).digest()
+        attempt = self.seen.get(identity, 0)
+        self.seen[identity] = attempt + 1
+        digest = hashlib.sha256(b"%d:%d:" % (self.seed, attempt) + identity).digest()
+        return int.from_bytes(digest[:8], "big") / 2.0 ** 64
+
+    def fault(self, head, body):
         with self.lock:
             self.counts["requests"] += 1
             if not self.faulty:
                 return None
-            roll, edge = self.random.random(), 0.0
+            roll, edge = self.roll(head, body), 0.0
             for name, share in MIX:
                 edge += share
                 if roll < edge:
@@ -113,7 +133,7 @@ class FaultProxy:
                 if message is None:
                     return
                 head, body, buffer = message
-                fault = self.fault()
+                fault = self.fault(head, body)
                 if fault == "503":
                     client.sendall(answer(503, b"Service Unavailable", b"application/json",
                                           b'{"message":"Service unavailable","code":503,"type":"general_server_error","version":"1.9.5"}'))
@@ -149,7 +169,7 @@ class Serve:
         self.start()
 
     def start(self):
-        self.process = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(self.args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, preexec_fn=dies_with_drill)
         line = self.process.stdout.readline()
         assert b"listening" in line, line
 
@@ -191,7 +211,8 @@ def run_bkup(bkup, endpoint, args, env_extra=None):
     env.update(env_extra or {})
     try:
         return subprocess.run([bkup, "--endpoint", endpoint, "--project", "bkup-local", "--key-file", keyfile.name,
-                               "--concurrency", "16"] + args, capture_output=True, text=True, env=env, timeout=900)
+                               "--concurrency", "16"] + args, capture_output=True, text=True, env=env, timeout=900,
+                              preexec_fn=dies_with_drill)
     finally:
         os.unlink(keyfile.name)
 
@@ -236,40 +257,47 @@ def crash(bkup, updates=5000):
     data = tempfile.mkdtemp(prefix="bkup-crash-")
     port = free_port()
     serve = Serve(bkup, port, os.path.join(data, "state.sqlite"), 1)
-    setup = run_bkup(bkup, serve.url, ["-e", """
-        local ids = {} for i = 1, %d do ids[i] = string.format("c-%%05d", i) end
-        local _, e = task.map(ids, function(id) return backups.policies.create{id = id, services = {"databases"}, retention = 1,
-                                                                                schedule = "@daily"} end, {progress = false})
-        if next(e) then error(tostring(select(2, next(e)))) end""" % updates])
-    assert setup.returncode == 0, setup.stderr
-    keyfile = tempfile.NamedTemporaryFile("w", delete=False)
-    keyfile.write(KEY)
-    keyfile.close()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("APPWRITE_")}
-    script = """
-        local ids = {} for i = 1, %d do ids[i] = string.format("c-%%05d", i) end
-        local _, e = task.map(ids, function(id) return backups.policies.update(id, {retention = 30}) end, {progress = false})
-        for i, err in pairs(e) do print("error", ids[i], tostring(err)) end
-        if next(e) then os.exit(1) end""" % updates
-    started = time.time()
-    run = subprocess.Popen([bkup, "--endpoint", serve.url, "--project", "bkup-local", "--key-file", keyfile.name,
-                            "--concurrency", "16", "-e", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    # Kill the server once a good part of the updates is in.
-    while True:
-        done = serve.get("/backups/policies?queries%5B%5D=" + urllib.request.quote(
-            '{"method":"equal","attribute":"retention","values":[30]}', safe="") + "&queries%5B%5D=" + urllib.request.quote(
-            '{"method":"limit","values":[1]}', safe=""))["total"]
-        if done >= updates // 3 or run.poll() is not None:
-            break
-        time.sleep(0.05)
-    serve.kill9()
-    time.sleep(0.5)
-    serve.start()
-    out, err = run.communicate(timeout=900)
-    os.unlink(keyfile.name)
-    stored = serve.all("policies")
-    missing = [p["$id"] for p in stored if p["retention"] != 30]
-    serve.stop()
+    run = None
+    try:
+        setup = run_bkup(bkup, serve.url, ["-e", """
+            local ids = {} for i = 1, %d do ids[i] = string.format("c-%%05d", i) end
+            local _, e = task.map(ids, function(id) return backups.policies.create{id = id, services = {"databases"}, retention = 1,
+                                                                                    schedule = "@daily"} end, {progress = false})
+            if next(e) then error(tostring(select(2, next(e)))) end""" % updates])
+        assert setup.returncode == 0, setup.stderr
+        keyfile = tempfile.NamedTemporaryFile("w", delete=False)
+        keyfile.write(KEY)
+        keyfile.close()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("APPWRITE_")}
+        script = """
+            local ids = {} for i = 1, %d do ids[i] = string.format("c-%%05d", i) end
+            local _, e = task.map(ids, function(id) return backups.policies.update(id, {retention = 30}) end, {progress = false})
+            for i, err in pairs(e) do print("error", ids[i], tostring(err)) end
+            if next(e) then os.exit(1) end""" % updates
+        started = time.time()
+        run = subprocess.Popen([bkup, "--endpoint", serve.url, "--project", "bkup-local", "--key-file", keyfile.name,
+                                "--concurrency", "16", "-e", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                               preexec_fn=dies_with_drill)
+        # Kill the server once a good part of the updates is in.
+        while True:
+            done = serve.get("/backups/policies?queries%5B%5D=" + urllib.request.quote(
+                '{"method":"equal","attribute":"retention","values":[30]}', safe="") + "&queries%5B%5D=" + urllib.request.quote(
+                '{"method":"limit","values":[1]}', safe=""))["total"]
+            if done >= updates // 3 or run.poll() is not None:
+                break
+            time.sleep(0.05)
+        serve.kill9()
+        time.sleep(0.5)
+        serve.start()
+        out, err = run.communicate(timeout=900)
+        os.unlink(keyfile.name)
+        stored = serve.all("policies")
+        missing = [p["$id"] for p in stored if p["retention"] != 30]
+    finally:
+        # Whatever went wrong, no server or client outlives the drill.
+        if run is not None and run.poll() is None:
+            run.kill()
+        serve.stop()
     return {"crash": True, "killed_after": done, "exit": run.returncode, "errors": out.strip().splitlines()[:5] + err.strip().splitlines()[-3:],
             "policies": len(stored), "not_updated": len(missing), "seconds": round(time.time() - started, 2)}
 

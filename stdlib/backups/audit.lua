@@ -48,7 +48,9 @@ return function(opts)
   local kinds = opts.kinds or { "databases" }
   if type(kinds) == "string" then kinds = { kinds } end
   for _, k in ipairs(kinds) do
-    if k ~= "databases" and k ~= "buckets" and k ~= "functions" then error(string.format("audit: unknown resource kind '%s' (databases, buckets or functions)", tostring(k)), 2) end
+    if k ~= "databases" and k ~= "buckets" and k ~= "functions" then
+      error(string.format("audit: unknown resource kind '%s' (databases, buckets or functions)", tostring(k)), 2)
+    end
   end
   local checks = {}
   for _, c in ipairs(opts.checks or allChecks) do checks[c] = true end
@@ -60,8 +62,8 @@ return function(opts)
   for p in backups.policies.each() do policies[#policies + 1] = p end
   for a in backups.archives.each() do archives[#archives + 1] = a end
   local counts = { policies = #policies, archives = #archives, resources = 0 }
-  local function find(check, subject, detail)
-    findings[#findings + 1] = { check = check, subject = subject, detail = detail }
+  local function find(kind, subject, detail)
+    findings[#findings + 1] = { check = kind, subject = subject, detail = detail }
   end
 
   if checks.unprotected then
@@ -114,5 +116,6 @@ return function(opts)
     if x.check ~= y.check then return rank[x.check] < rank[y.check] end
     return x.subject < y.subject
   end)
-  return setmetatable({ findings = findings, ok = #findings == 0, counts = counts, now = now }, Audit)
+  return setmetatable({ findings = findings, ok = #findings == 0, counts = counts, now = now,
+    archives = archives, policies = policies }, Audit)
 end

@@ -5,11 +5,15 @@
 --   local text = backups.report.render(list, opts)      -- the same, as a string
 --   local s = backups.report.summary(archives)          -- by status, by resource, size, oldest, newest
 --   local stale = backups.report.stale(policies, archives, now)  -- schedules that stopped producing
+--   print(backups.report.calendar(archives, {days = 90}))  -- outcomes per resource and day
 local json, cron = json, cron
 local dates = require("bkup.dates")
 local check = require("bkup.check")
+local pictures = require("backups.pictures")
 
 local M = {}
+M.calendar = pictures.calendar
+M.sparkline = pictures.sparkline
 
 M.columns = {
   policy = { "$id", "name", "resourceId", "services", "schedule", "retention", "enabled" },
@@ -160,28 +164,36 @@ function Summary:__tostring()
   table.sort(ids)
   for _, id in ipairs(ids) do
     local r = self.byResource[id]
-    out[#out + 1] = string.format("  %-36s %4d archives, %4d failed, %10s, newest %s", id, r.count, r.failed, humanSize(r.size),
-      r.newest or "-")
+    out[#out + 1] = string.format("  %-36s %4d archives, %4d failed, %10s, newest %s  %s", id, r.count, r.failed, humanSize(r.size),
+      r.newest or "-", pictures.sparkline(r.sizes, { width = 30 }))
   end
   return table.concat(out, "\n")
 end
 
 --- Archives summed up: count, byStatus, byResource[id] = {count, completed, failed, size,
---- newest}, size (bytes of completed archives), oldest and newest ($createdAt).
+--- newest, sizes (of the completed archives, oldest first)}, size (bytes of completed
+--- archives), oldest and newest ($createdAt). tostring() draws each resource's sizes as a sparkline.
 function M.summary(archives)
   if type(archives) ~= "table" then check.expected(archives, "list of archives", 1, "summary") end
   local s = { count = 0, byStatus = {}, byResource = {}, size = 0 }
-  for _, a in ipairs(archives) do
+  local ordered, at = {}, {}
+  for i, a in ipairs(archives) do
+    ordered[i] = a
+    at[a] = dates.parse(a["$createdAt"]) or 0
+  end
+  table.sort(ordered, function(x, y) return at[x] < at[y] end)
+  for _, a in ipairs(ordered) do
     s.count = s.count + 1
     s.byStatus[a.status] = (s.byStatus[a.status] or 0) + 1
     local key = a.resourceId or "(project)"
-    local r = s.byResource[key] or { count = 0, completed = 0, failed = 0, size = 0 }
+    local r = s.byResource[key] or { count = 0, completed = 0, failed = 0, size = 0, sizes = {} }
     s.byResource[key] = r
     r.count = r.count + 1
     if a.status == "completed" then
       r.completed = r.completed + 1
       r.size = r.size + (a.size or 0)
       s.size = s.size + (a.size or 0)
+      r.sizes[#r.sizes + 1] = a.size or 0
     elseif a.status == "failed" then
       r.failed = r.failed + 1
     end

@@ -72,11 +72,9 @@ end
 
 -- Which archives of one resource to keep, and why.
 local function decide(archives, rules)
-  local entries, byId = {}, {}
+  local entries = {}
   for _, a in ipairs(archives) do
-    local e = { archive = a, reasons = {}, time = dates.parse(a["$createdAt"]) }
-    entries[#entries + 1] = e
-    byId[a["$id"]] = e
+    entries[#entries + 1] = { archive = a, reasons = {}, time = dates.parse(a["$createdAt"]) }
   end
   -- Newest first; the ID breaks ties so that a plan is the same every time.
   table.sort(entries, function(x, y)

@@ -16,9 +16,19 @@
 -- and returns nil, so a script can `if not opts then return end`.
 local M = {}
 
+-- How the script was started: `bkup run audit` gives arg[0] == "audit", a file its path.
+local function invocation(spec)
+  local name = spec.name or "script.lua"
+  local started = type(rawget(_G, "arg")) == "table" and rawget(arg, 0)
+  if type(started) == "string" and started:match("^[%w_-]+$") and name:match("([%w_-]+)%.lua$") == started then
+    return "run " .. started
+  end
+  return name
+end
+
 local function usage(spec)
   local lines = {}
-  lines[#lines + 1] = "usage: bkup " .. (spec.name or "script.lua") .. " [flags]" ..
+  lines[#lines + 1] = "usage: bkup " .. invocation(spec) .. " [flags]" ..
     (spec.positional and (" " .. spec.positional) or "")
   if spec.summary then lines[#lines + 1] = "\n" .. spec.summary end
   lines[#lines + 1] = "\nflags:"

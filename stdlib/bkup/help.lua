@@ -97,6 +97,19 @@ function M.signature(f)
   return d and d[2]
 end
 
+--- The signature and description of a function or a name; nil when there is no entry.
+function M.entry(f)
+  if type(f) == "string" then
+    for _, entry in ipairs(docs) do
+      if entry[1] == f then return entry[2], entry[3] end
+    end
+    f = resolve(f)
+  end
+  local d = f ~= nil and index()[f]
+  if d then return d[2], d[3] end
+  return nil
+end
+
 function M.help(f)
   if f == nil then
     print([[

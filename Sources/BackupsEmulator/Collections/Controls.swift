@@ -53,7 +53,7 @@ struct Controls: Sendable {
                                                 arguments: [project, kind.rawValue]) ?? 0
                 var ids: [JSONValue] = []
                 for i in (existing + 1)...(existing + count) {
-                    let id = String(format: "%@-%04d", prefix, i)
+                    let id = "\(prefix)-\(padded(i, 4))"
                     try db.execute(sql: """
                         INSERT OR IGNORE INTO resources(project, kind, id, name, type, enabled, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, 1, ?, ?)
                         """, arguments: [project, kind.rawValue, id, "\(kind.noun) \(i)", kind == .databases ? "legacy" : nil,
@@ -71,9 +71,9 @@ struct Controls: Sendable {
                 let statuses: [ArchiveStatus] = [.completed, .completed, .completed, .failed]
                 for i in 0..<archives {
                     let t = now - Int64(archives - i) * 60_000
-                    let id = String(format: "seed%016x", i)
+                    let id = "seed" + padded(i, 16, radix: 16)
                     try statement.execute(arguments: [project, id, Simulation.size(of: id), statuses[i % 4].rawValue, t + 1000, "m\(id)",
-                                                      String(format: "db-%04d", i % 100 + 1), t, t + 4000])
+                                                      "db-" + padded(i % 100 + 1, 4), t, t + 4000])
                 }
                 created["archives"] = .integer(Int64(archives))
             }
@@ -85,6 +85,8 @@ struct Controls: Sendable {
         Answer.json(200, .object([
             "requests": .integer(Int64(service.requestCount.withLock { $0 })),
             "uncountedLists": .integer(Int64(service.uncountedLists.withLock { $0 })),
+            "commits": .integer(Int64(service.batcher.commits.withLock { $0.transactions })),
+            "committedWrites": .integer(Int64(service.batcher.commits.withLock { $0.writes })),
         ]))
     }
 
@@ -105,4 +107,10 @@ struct Controls: Sendable {
         try service.faults.apply(.object(p.body))
         return Answer.noContent
     }
+}
+
+/// `i` in at least `width` digits (String(format:) costs a million-archive seed seconds).
+private func padded(_ i: Int, _ width: Int, radix: Int = 10) -> String {
+    let digits = String(i, radix: radix)
+    return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
 }

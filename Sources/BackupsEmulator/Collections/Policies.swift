@@ -47,10 +47,10 @@ struct Policies: Sendable {
                 throw ServiceError(409, "backup_policy_already_exists", "Policy with the requested ID '\(finalID)' already exists.")
             }
             let next = enabled ? Simulation.nextRun(schedule, after: now) : nil
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO policies(project, id, name, createdAt, updatedAt, services, resourceId, resourceType, retention, schedule, enabled, nextRunAt)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [project, finalID, name, now, now, encodeStrings(services), resourceId, resourceType, retention,
+                """).execute(arguments: [project, finalID, name, now, now, encodeStrings(services), resourceId, resourceType, retention,
                                  schedule, enabled, next])
             if let next { simulation.lowerNextDue(next) }
             return Self.record(try EmulatorService.row(db, .policies, id: finalID, project: project)!)
@@ -78,13 +78,22 @@ struct Policies: Sendable {
             let newEnabled = enabled ?? row["enabled"]
             var next: Int64? = row["nextRunAt"]
             if schedule != nil || enabled != nil { next = newEnabled ? Simulation.nextRun(newSchedule, after: now) : nil }
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE policies SET name = ?, retention = ?, schedule = ?, enabled = ?, nextRunAt = ?, updatedAt = ? WHERE seq = ?
-                """, arguments: [name ?? row["name"], retention ?? row["retention"], newSchedule, newEnabled, next, now,
+                """).execute(arguments: [name ?? row["name"], retention ?? row["retention"], newSchedule, newEnabled, next, now,
                                  row["seq"] as Int64])
             if let next { simulation.lowerNextDue(next) }
-            if retention != nil { simulation.lowerNextDue(now) }
-            return Self.record(try EmulatorService.row(db, .policies, id: id, project: project)!)
+            if let retention, Int64(retention) != (row["retention"] as Int64) {
+                try simulation.applyRetention(db, project: project, policyId: id, retention: Int64(retention), at: now)
+            }
+            // The answer is the row as written, without reading it back.
+            var policy = BackupPolicy(row: row)
+            if let name { policy.name = name }
+            if let retention { policy.retention = Int(retention) }
+            policy.schedule = newSchedule
+            policy.enabled = newEnabled
+            policy.updatedAt = Millis.date(now)
+            return policy.json
         })
     }
 }

@@ -3,7 +3,8 @@ import Hummingbird
 import NIOCore
 
 /// Misbehaviour on command (see `Faults`), for Appwrite's paths only: the emulator's own
-/// controls always answer. Also counts the requests on Appwrite's paths.
+/// controls always answer. Also counts the requests on Appwrite's paths, and makes them take
+/// the configured latency.
 struct FaultMiddleware: RouterMiddleware {
     typealias Context = EmulatorContext
     let service: EmulatorService
@@ -11,6 +12,10 @@ struct FaultMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard !request.uri.path.hasPrefix("/v1/emulator/") else { return try await next(request, context) }
         service.requestCount.withLock { $0 += 1 }
+        if service.configuration.latencyMilliseconds > 0 {
+            // A region's round trip (`bkup serve --latency`): the answer waits, no thread does.
+            try await Task.sleep(nanoseconds: UInt64(service.configuration.latencyMilliseconds) * 1_000_000)
+        }
         guard let fault = service.faults.next(path: request.uri.path) else { return try await next(request, context) }
         switch fault {
         case .status(let status, let retryAfter, let html):

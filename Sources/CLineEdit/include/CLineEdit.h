@@ -5,10 +5,18 @@
 #include <stdio.h>
 #include <histedit.h>
 
+// 1 when libedit could be opened (it is loaded on first use); without it the REPL reads lines
+// as from a pipe.
+int bkup_el_available(void);
 void bkup_el_set_prompt(const char *p);
 // `out` and `err` are the terminal's own streams (the REPL's echo of what the user types).
 EditLine *bkup_el_open(const char *prog, History *h, unsigned char (*complete)(EditLine *, int), FILE *out, FILE *err);
+void bkup_el_close(EditLine *el);
+const char *bkup_el_gets(EditLine *el, int *count);
+void bkup_el_reset(EditLine *el);
+int bkup_el_insert(EditLine *el, const char *text);
 History *bkup_history_open(int size);
+void bkup_history_close(History *h);
 void bkup_history_add(History *h, const char *line);
 int bkup_history_load(History *h, const char *path);
 int bkup_history_save(History *h, const char *path);
