@@ -49,6 +49,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: fastStart),
@@ -104,7 +105,7 @@ let package = Package(
             dependencies: ["BackupsEmulator", "BackupsClient", "BackupsModels", "BkupJSON", "BkupTestSupport",
                            .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "BkupKitTests", dependencies: ["BkupKit", "BackupsEmulator", "BackupsModels", "LuaRuntime", "BkupTestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["bkup", "BkupEmbedExample", "BkupJSON", "BkupTestSupport"], exclude: ["repl_pty.py"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["bkup", "BkupEmbedExample", "BkupJSON", "BkupTestSupport"], exclude: ["repl_pty.py", "tls_proxy.py", "types_walk.lua"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -413,6 +413,26 @@ function Audit:lines() end
 ---@return bkup.Audit
 function backups.audit(opts) end
 
+---@class bkup.DoctorCheck
+---@field name "configuration"|"endpoint"|"dns"|"tcp"|"tls"|"appwrite"|"project"|"key"|"scopes"|"clock"|"latency"
+---@field status "pass"|"warn"|"fail"|"skip"
+---@field detail string
+---@field hint? string what to do (warn and fail)
+
+---@class bkup.DoctorReport
+---@field ok boolean no check failed
+---@field endpoint string
+---@field project string
+---@field checks bkup.DoctorCheck[]
+local DoctorReport = {}
+---@return string[]
+function DoctorReport:lines() end
+
+---Can this configuration work? The settings' origins, the URL, DNS, TCP, TLS, Appwrite, the
+---project, the key and its scopes (read-only probes), the clock and the round trip.
+---@return bkup.DoctorReport
+function backups.doctor() end
+
 ---Query strings, as the official SDKs write them.
 ---@class Query
 Query = {}

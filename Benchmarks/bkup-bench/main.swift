@@ -96,7 +96,9 @@ func latency(_ a: [String]) async throws {
         }
         samples.sort()
         let mean = samples.reduce(0, +) / Double(n)
-        print(String(format: "%-28s mean %6.2f ms  p50 %6.2f ms  p99 %6.2f ms", label, mean, samples[n / 2], samples[n * 99 / 100]))
+        // %s with a Swift String is not portable to Linux's Foundation: pad by hand.
+        print(label.padding(toLength: 28, withPad: " ", startingAt: 0)
+              + String(format: " mean %6.2f ms  p50 %6.2f ms  p99 %6.2f ms", mean, samples[n / 2], samples[n * 99 / 100]))
     }
     try await client.shutdown()
 }

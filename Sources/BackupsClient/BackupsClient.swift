@@ -36,6 +36,12 @@ public final class BackupsClient: Sendable {
         self.baseURL = configuration.endpoint
         var tls = TLSConfiguration.makeClientConfiguration()
         if configuration.selfSigned { tls.certificateVerification = .none }
+        if let caFile = configuration.caFile {
+            guard FileManager.default.isReadableFile(atPath: caFile) else {
+                throw BackupsError.argument("--ca-file: cannot read '\(caFile)'")
+            }
+            tls.additionalTrustRoots = [.file(caFile)]
+        }
         var pool = HTTPClient.Configuration.ConnectionPool(
             idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maxConnections)
         // A refused connection should fail now and go through our own retry rules, not be

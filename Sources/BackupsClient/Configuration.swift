@@ -90,6 +90,8 @@ public struct ClientConfiguration: Sendable {
     public var apiKey: APIKey
     /// Accept a self-signed TLS certificate (never the default).
     public var selfSigned = false
+    /// A PEM file of certificate authorities to trust besides the system's.
+    public var caFile: String?
     public var connectTimeout: Double = 10
     public var requestTimeout: Double = 30
     public var retry = RetryPolicy()

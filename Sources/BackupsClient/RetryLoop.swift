@@ -65,6 +65,7 @@ extension BackupsClient {
                 var error = BackupsError.from(status: response.status, body: response.body,
                                               contentType: response.headers.first(name: "content-type"))
                 error.attempts = attempt
+                explainEndpoint(&error, request)
                 if let scope = error.missingScope {
                     error.message = "the API key of project '\(configuration.project)' lacks the scope \(scope)"
                         + ", which \(request.method.rawValue) \(request.path) needs: add it to the key in the Appwrite Console"

@@ -30,34 +30,8 @@ extension BackupsClient {
             let body = buffer.readBytes(length: buffer.readableBytes) ?? []
             return Response(status: Int(response.status.code), headers: response.headers, body: body)
         } catch {
-            throw classify(error, request)
+            throw await classify(error, request)
         }
-    }
-
-    private func classify(_ error: any Error, _ request: BackupsRequest) -> Failure {
-        let what = "\(request.method.rawValue) \(request.path)"
-        if let e = error as? HTTPClientError {
-            switch e {
-            case .connectTimeout:
-                return .transport(BackupsError(code: 0, type: "timeout", message: "\(what): could not connect within \(configuration.connectTimeout)s"), ambiguous: false)
-            case .deadlineExceeded, .readTimeout:
-                return .transport(BackupsError(code: 0, type: "timeout", message: "\(what): no answer within \(configuration.requestTimeout)s"), ambiguous: true)
-            case .remoteConnectionClosed:
-                return .transport(BackupsError(code: 0, type: "network_error", message: "\(what): the server closed the connection before answering"), ambiguous: true)
-            case .cancelled:
-                return .status(BackupsError(code: 0, type: "cancelled", message: "\(what): cancelled"), Response(status: 0, headers: [:], body: []))
-            default:
-                break
-            }
-        }
-        if error is CancellationError {
-            return .status(BackupsError(code: 0, type: "cancelled", message: "\(what): cancelled"), Response(status: 0, headers: [:], body: []))
-        }
-        let text = "\(error)"
-        let refused = text.contains("refused") || text.contains("ECONNREFUSED") || text.contains("connect(descriptor")
-        return .transport(BackupsError(code: 0, type: "network_error",
-                                       message: refused ? "\(what): cannot connect to \(baseURL) (connection refused)" : "\(what): \(text)"),
-                          ambiguous: !refused)
     }
 
 }

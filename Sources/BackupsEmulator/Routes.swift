@@ -44,6 +44,8 @@ enum Routes {
         v1.get("storage/buckets", use: scoped("buckets.read", resources.list(.buckets)))
         v1.get("functions", use: scoped("functions.read", resources.list(.functions)))
 
+        v1.get("health/version") { _, _ in Answer.json(200, .object(["version": .string(ErrorBody.serverVersion)])) }
+
         let controls = Controls(service: service)
         v1.get("emulator/clock", use: controls.clock)
         v1.post("emulator/clock", use: controls.advance)

@@ -80,6 +80,9 @@ enum BackupsModule {
         })
         stack.setField(-2, "_config")
 
+        stack.push(function: DoctorBinding.function(connection))
+        stack.setField(-2, "_doctor")
+
         stack.pushPlain(vocabulary)
         stack.setField(-2, "vocabulary")
     }

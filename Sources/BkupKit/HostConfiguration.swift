@@ -7,6 +7,12 @@ public struct HostConfiguration: Sendable {
     /// Never printed: `APIKey` redacts itself.
     public var apiKey: APIKey?
     public var selfSigned = false
+    /// Where endpoint, project and key came from ("--endpoint", "APPWRITE_PROJECT_ID", ...),
+    /// for `doctor`; and the key file, whose permissions it checks.
+    public var origins: [String: String] = [:]
+    public var keyFile: String?
+    /// A PEM file of certificate authorities to trust besides the system's (a private CA).
+    public var caFile: String?
     public var dryRun = false
     public var concurrency = 16
     /// Time, instruction, memory and task limits for each run (none by default).
@@ -50,6 +56,10 @@ public struct HostConfiguration: Sendable {
 
     /// Fills what flags left unset from APPWRITE_* (see `ConnectionSettings.fromEnvironment`).
     public mutating func fillFromEnvironment() {
+        let before = (endpoint, project, apiKey)
         connection = connection.filling(from: .fromEnvironment())
+        if before.0 == nil, endpoint != nil { origins["endpoint"] = "APPWRITE_ENDPOINT" }
+        if before.1 == nil, project != nil { origins["project"] = "APPWRITE_PROJECT_ID" }
+        if before.2 == nil, apiKey != nil { origins["key"] = "APPWRITE_API_KEY" }
     }
 }

@@ -64,6 +64,7 @@ final class ServiceConnection {
         let e = try resolve()
         var c = ClientConfiguration(endpoint: e.endpoint, project: e.project, apiKey: e.apiKey)
         c.selfSigned = configuration.selfSigned
+        c.caFile = configuration.caFile
         if configuration.verbose { c.logger = StderrLog.logger() }
         if let retry = configuration.retry { c.retry = retry }
         c.maxConnections = max(c.maxConnections, configuration.concurrency * 2)

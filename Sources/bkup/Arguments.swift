@@ -58,12 +58,21 @@ struct Arguments {
         ]),
         OptionSection(title: "The service", options: [
             Option("--endpoint", value: "URL", environment: "APPWRITE_ENDPOINT",
-                   help: "Appwrite endpoint, e.g. https://cloud.appwrite.io/v1; none: the embedded emulator") { $0.configuration.endpoint = $1 },
-            Option("--project", value: "ID", environment: "APPWRITE_PROJECT_ID", help: "project ID") { $0.configuration.project = $1 },
+                   help: "Appwrite endpoint, e.g. https://cloud.appwrite.io/v1; none: the embedded emulator") {
+                $0.configuration.endpoint = $1
+                $0.configuration.origins["endpoint"] = "--endpoint"
+            },
+            Option("--project", value: "ID", environment: "APPWRITE_PROJECT_ID", help: "project ID") {
+                $0.configuration.project = $1
+                $0.configuration.origins["project"] = "--project"
+            },
             Option("--key-file", value: "PATH", environment: "APPWRITE_API_KEY",
                    help: "file holding the API key (the variable holds the key itself)") { $0.keyFile = $1 },
             Option("--self-signed", environment: "APPWRITE_SELF_SIGNED", help: "accept a self-signed TLS certificate") { a, _ in
                 a.configuration.selfSigned = true
+            },
+            Option("--ca-file", value: "PEM", help: "trust the certificate authorities in this file too (a private CA)") {
+                $0.configuration.caFile = $1
             },
             Option("--dry-run", help: "print mutations as a plan instead of sending them") { a, _ in a.configuration.dryRun = true },
             Option("--concurrency", value: "N", help: "default concurrency of task.map (default 16)") {

@@ -7,6 +7,7 @@ enum Commands {
         Commands:
           bkup serve [options]            run the local Backups emulator (bkup serve --help)
           bkup run [options] NAME [args]  run a ready-made script (bkup run lists them)
+          bkup doctor [options]           check the endpoint, TLS, project, key, scopes, clock
           bkup help [TOPIC]               this help; TOPIC: serve, run, lua, a script's name, or a
                                           name of the Lua API such as backups.rotate
           bkup help --man                 the manual page, as roff
@@ -92,6 +93,9 @@ enum ManPage {
             .B bkup run
             [\\fIoptions\\fR] \\fIname\\fR [\\fIargs\\fR]
             .br
+            .B bkup doctor
+            [\\fIoptions\\fR] [\\fB\\-\\-format json\\fR]
+            .br
             .B bkup help
             [\\fItopic\\fR | \\fB\\-\\-man\\fR]
             .SH DESCRIPTION
@@ -106,6 +110,7 @@ enum ManPage {
         for script in RunCommand.scripts {
             page += ".RS\n.TP\n.B \(escape(script.name))\n\(escape(script.summary))\n.RE\n"
         }
+        page += ".TP\n.B bkup doctor\n" + escape("Checks the configuration against the service, one line per step (settings, URL, DNS, TCP, TLS, Appwrite, project, key, scopes, clock, latency), with what to do where one fails; exits 1 if one did. --format json for scripts.") + "\n"
         page += ".TP\n.BI \"bkup help \" topic\n" + escape("Help on serve, run, lua, a script, or a name of the Lua API such as backups.rotate; --man prints this page.") + "\n"
         page += ".SH ENVIRONMENT\n"
         var variables: [(String, String)] = []

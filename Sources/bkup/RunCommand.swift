@@ -41,6 +41,24 @@ enum RunCommand {
 
     static let usage = "usage: bkup run [options] NAME [args]\nRuns a ready-made script; options as for bkup itself (bkup --help).\n"
 
+    /// `bkup doctor [options] [--format json]`: scripts/doctor.lua, with bkup's options (which
+    /// name the service) taken apart from the script's own.
+    static func doctor(_ argv: [String]) -> Int32 {
+        var options: [String] = [], flags: [String] = []
+        var i = 2
+        while i < argv.count {
+            let a = argv[i]
+            if a == "--format" || a == "--help" || a.hasPrefix("--format=") {
+                flags.append(a)
+                if a == "--format", i + 1 < argv.count { flags.append(argv[i + 1]); i += 1 }
+            } else {
+                options.append(a)
+            }
+            i += 1
+        }
+        return run([argv[0], "run"] + options + ["doctor"] + flags)
+    }
+
     /// argv is the whole command line ("bkup", "run", ...).
     static func run(_ argv: [String]) -> Int32 {
         // Parsed as `bkup [options] NAME [args]`, with NAME one of the built-in scripts.

@@ -33,7 +33,11 @@ enum ScriptCommand {
         if let directory = args.typesDirectory { return TypesCommand.write(into: directory) }
         var configuration = args.configuration
         do {
-            if let keyFile = args.keyFile { configuration.apiKey = try APIKey.read(fromFile: keyFile) }
+            if let keyFile = args.keyFile {
+                configuration.apiKey = try APIKey.read(fromFile: keyFile)
+                configuration.keyFile = keyFile
+                configuration.origins["key"] = "--key-file \(keyFile)"
+            }
         } catch {
             StandardStreams.writeError("\(progname): --key-file: \(error)\n")
             return 2

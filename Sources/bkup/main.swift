@@ -17,5 +17,6 @@ switch argv.count > 1 ? argv[1] : "" {
 case "serve": exit(ServeCommand.run(Array(argv.dropFirst(2))))
 case "run": exit(RunCommand.run(argv))
 case "help": exit(HelpCommand.run(Array(argv.dropFirst(2))))
+case "doctor": exit(RunCommand.doctor(argv))
 default: exit(ScriptCommand.run(argv))
 }

@@ -7,7 +7,7 @@ import XCTest
 final class ScriptsTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
-    static let scripts = ["ensure-policies", "rotate-policies", "prune-archives", "backup-now", "restore-latest", "audit"]
+    static let scripts = ["ensure-policies", "rotate-policies", "prune-archives", "backup-now", "restore-latest", "audit", "doctor"]
 
     var emulator: EmulatorHarness!
 

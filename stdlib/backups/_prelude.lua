@@ -114,6 +114,13 @@ end
 
 local configFn = backups._config
 backups._config = nil
+
+-- First contact: the checklist from the URL to the key's scopes (stdlib/backups/doctor.lua).
+local doctorFn = backups._doctor
+backups._doctor = nil
+function backups.doctor()
+  return require("backups.doctor").wrap(doctorFn())
+end
 -- The operator's library loads on first use: backups.rotate, backups.retention,
 -- backups.report, backups.audit (stdlib/backups/*.lua).
 local library = { rotate = true, retention = true, report = true, audit = true }

@@ -51,6 +51,8 @@ local docs = {
    "Enabled policies whose schedule has not produced an archive in two periods."},
   {"backups.audit", "backups.audit{kinds={'databases'}, since=604800, checks?} --> audit",
    "Findings: unprotected resources, disabled policies, archives failed within since seconds, stale schedules. audit.ok, audit:lines(), tostring(audit)."},
+  {"backups.doctor", "backups.doctor() --> report",
+   "Checks the configuration against the service, step by step: settings and key file, URL, DNS, TCP, TLS, Appwrite, project, key, scopes (read-only probes), clock, latency. report.ok, report.checks, print(report). bkup doctor runs it."},
   {"backups.now", "backups.now() --> ISO date", "The service's clock: an emulator's virtual time when rehearsing, else this machine's."},
   {"cron.describe", "cron.describe(expr) --> string", "The schedule in words: 'at 02:00 on Monday through Friday (UTC)'."},
   {"cron.validate", "cron.validate(expr) --> true | false, why", "Checks a cron expression with the grammar the service uses (dragonmantank/cron-expression): 5 fields, names, steps, ? in either day field, L (last day), 15W (nearest weekday), LW (last weekday), 5L (last Friday), 5#3 (third Friday), and @yearly @annually @monthly @weekly @daily @midnight @hourly."},

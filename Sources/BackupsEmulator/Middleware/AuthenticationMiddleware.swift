@@ -11,7 +11,11 @@ struct AuthenticationMiddleware: RouterMiddleware {
     static let projectHeader = HTTPField.Name("X-Appwrite-Project")!
     static let keyHeader = HTTPField.Name("X-Appwrite-Key")!
 
+    /// Appwrite answers its version to anyone: how a client knows it reached Appwrite.
+    static let publicPaths: Set<String> = ["/v1/health/version"]
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if Self.publicPaths.contains(request.uri.path) { return try await next(request, context) }
         let project = request.headers[Self.projectHeader] ?? ""
         guard !project.isEmpty else {
             throw ServiceError(401, "general_unauthorized_scope", "Unauthorized: no project was given (X-Appwrite-Project).")
