@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // System libraries (Debian: liblua5.4-dev; libedit-dev for CLineEdit's header).
@@ -58,6 +59,7 @@ let package = Package(
             dependencies: [
                 "BackupsModels", "BkupJSON",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
@@ -80,7 +82,10 @@ let package = Package(
             // apply). tools/build-release.sh adds the static Swift runtime and drops $ORIGIN.
             linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic", "-Xclang-linker", "-no-pie"], .when(configuration: .release))],
             plugins: ["EmbedStdlib"]),
-        .executableTarget(name: "BkupEmbedExample", dependencies: ["BkupKit", "LuaRuntime", "BackupsClient"], path: "Sources/BkupEmbedExample"),
+        .executableTarget(
+            name: "BkupEmbedExample",
+            dependencies: ["BkupKit", "BkupJSON", "LuaRuntime", "BackupsClient", .product(name: "Hummingbird", package: "hummingbird")],
+            path: "Sources/BkupEmbedExample"),
         .executableTarget(
             name: "bkup-bench",
             dependencies: ["LuaRuntime", "BackupsClient", "BkupKit", "BackupsEmulator", "BkupJSON"],

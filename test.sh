@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what is missing, lints the Lua (luacheck) and runs the whole test suite (XCTest; there are no Swift Testing
-# tests, so that empty pass is skipped). Ends with one summary line.
+# Installs what is missing, lints the Lua (luacheck), runs the whole test suite (XCTest; there
+# are no Swift Testing tests, so that empty pass is skipped) and builds BkupKit's documentation
+# (DocC, warnings are errors). Ends with one summary line.
 set -euo pipefail
 cd "$(dirname "$0")"
 tools/install-deps.sh
@@ -14,6 +15,8 @@ set +e
 swift test --disable-swift-testing "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 set -e
+# BkupKit's DocC documentation builds without a warning.
+if ! tools/docs.sh; then echo "docs: DocC found problems (above)"; status=1; fi
 summary=$(grep -E "Executed [0-9]+ tests?, with [0-9]+ failures?" "$log" | tail -n 1 || true)
 if [[ $summary =~ Executed\ ([0-9]+)\ tests?,\ with\ ([0-9]+)\ failure ]]; then
   echo "tests: $((BASH_REMATCH[1] - BASH_REMATCH[2])) passed, ${BASH_REMATCH[2]} failed"

@@ -34,6 +34,9 @@ LUA
 echo "== 1. Lua->Swift call vs Lua->C call (10M calls each)"
 $BENCH calls
 
+echo; echo "== 1b. async registered function vs sync registered function (Lua->Swift)"
+$BENCH async
+
 echo; echo "== 2. start-up, size and memory: bkup -e 'print(1)' vs lua5.4 -e 'print(1)'"
 $BENCH startup
 hyperfine -N --warmup 20 --runs 500 "$BKUP -e print(1)" "lua5.4 -e print(1)" 2>/dev/null | grep -E "Time|±|faster|bkup|lua5.4" || true

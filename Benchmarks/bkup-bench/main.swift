@@ -1,5 +1,6 @@
 // bkup-bench: the in-process halves of the benchmarks (Benchmarks/run.sh runs them all).
 //   bkup-bench calls                          Lua->Swift no-op vs Lua->C no-op, 10M calls each
+//   bkup-bench async                          async registered no-op vs sync registered no-op
 //   bkup-bench limits                         CPU-bound Lua with each run limit vs none
 //   bkup-bench client URL PROJECT KEY N C     N GETs of one policy at concurrency C (BackupsClient)
 //   bkup-bench latency URL PROJECT KEY N PATHQUERY...   mean/p50/p99 of sequential GETs of each path
@@ -8,6 +9,37 @@ import BkupKit
 import BkupJSON
 import Foundation
 import LuaRuntime
+
+/// An async Swift function called from Lua (the calling task yields; the function runs on
+/// Swift's pool; the result comes back through the scheduler's inbox) against a synchronous one.
+func asyncCalls() async throws {
+    var configuration = HostConfiguration(endpoint: "http://127.0.0.1:9/v1", project: "bench", apiKey: "bench")
+    configuration.progress = false
+    let host = try BkupHost(configuration: configuration)
+    host.register("sync_noop") { _ in .none }
+    host.register("async_noop") { _ async throws -> JSONValue in .null }
+    let r = try await host.run(string: """
+        local now = task.now
+        local function time(f, n)
+          local t0 = now()
+          for _ = 1, n do f() end
+          return (now() - t0) / n * 1e9
+        end
+        time(sync_noop, 100000); time(async_noop, 10000)
+        local sync, async = time(sync_noop, 1000000), time(async_noop, 100000)
+        -- 100 tasks calling at once: the calls overlap
+        local list = {}
+        for i = 1, 100 do list[i] = i end
+        local t0 = now()
+        task.map(list, function() for _ = 1, 1000 do async_noop() end end, {concurrency = 100})
+        return sync, async, (now() - t0) / 100000 * 1e9
+        """)
+    let sync = r[0].doubleValue ?? 0, async = r[1].doubleValue ?? 0, overlapped = r[2].doubleValue ?? 0
+    print(String(format: "sync registered no-op   %8.0f ns/call", sync))
+    print(String(format: "async registered no-op  %8.0f ns/call (one task, one call at a time)", async))
+    print(String(format: "async, 100 tasks        %8.0f ns/call (calls overlapping)", overlapped))
+    print(String(format: "ratio async/sync        %8.0fx", async / sync))
+}
 
 func calls() throws {
     let state = try LuaState()
@@ -166,6 +198,7 @@ func limits() throws {
 let args = Array(CommandLine.arguments.dropFirst())
 switch args.first {
 case "calls": try calls()
+case "async": try await asyncCalls()
 case "startup": try hostStartup()
 case "limits": try limits()
 case "client": try await client(Array(args.dropFirst()))

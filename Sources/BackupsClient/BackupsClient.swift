@@ -42,29 +42,35 @@ public final class BackupsClient: Sendable {
             }
             tls.additionalTrustRoots = [.file(caFile)]
         }
-        var pool = HTTPClient.Configuration.ConnectionPool(
-            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maxConnections)
-        // A refused connection should fail now and go through our own retry rules, not be
-        // retried silently until the connect timeout.
-        pool.retryConnectionEstablishment = false
-        let http = HTTPClient(
-            eventLoopGroupProvider: .singleton,
-            configuration: HTTPClient.Configuration(
-                tlsConfiguration: tls,
-                redirectConfiguration: .disallow,
-                timeout: .init(connect: .milliseconds(Int64(configuration.connectTimeout * 1000)), read: nil),
-                connectionPool: pool,
-                decompression: .disabled))
-        self.http = http
+        let connectTimeout = configuration.connectTimeout
+        let maxConnections = configuration.maxConnections
+        // Every client of one endpoint (many hosts, many projects) shares one HTTP client: one
+        // pool of keep-alive connections per endpoint in the process.
+        let key = SharedHTTPClients.Key(origin: SharedHTTPClients.origin(of: url), selfSigned: configuration.selfSigned,
+                                        caFile: configuration.caFile, connectTimeout: connectTimeout, maxConnections: maxConnections)
+        self.http = SharedHTTPClients.client(for: key) {
+            var pool = HTTPClient.Configuration.ConnectionPool(
+                idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnections)
+            // A refused connection should fail now and go through our own retry rules, not be
+            // retried silently until the connect timeout.
+            pool.retryConnectionEstablishment = false
+            return HTTPClient(
+                eventLoopGroupProvider: .singleton,
+                configuration: HTTPClient.Configuration(
+                    tlsConfiguration: tls,
+                    redirectConfiguration: .disallow,
+                    timeout: .init(connect: .milliseconds(Int64(connectTimeout * 1000)), read: nil),
+                    connectionPool: pool,
+                    decompression: .disabled))
+        }
     }
 
-    deinit {
-        let http = self.http
-        // The client may be dropped from a synchronous context; shut the pool down off-thread.
-        Task.detached { try? await http.shutdown() }
-    }
+    /// The HTTP client is shared with every other client of the endpoint and lives as long as
+    /// the process: there is nothing of this client's own to shut down.
+    public func shutdown() async throws {}
 
-    public func shutdown() async throws { try await http.shutdown() }
+    /// HTTP clients (connection pools) the process holds: one per endpoint and TLS setting.
+    public static var sharedConnectionPools: Int { SharedHTTPClients.count }
 
     // MARK: sending
 

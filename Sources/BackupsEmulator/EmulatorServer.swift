@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// The emulator as a running HTTP server.
@@ -10,12 +11,14 @@ public final class EmulatorServer: Sendable {
     public let port: Int
     public let configuration: EmulatorConfiguration
     private let task: Task<Void, any Error>
+    private let group: ServiceGroup?
 
-    private init(url: String, port: Int, configuration: EmulatorConfiguration, task: Task<Void, any Error>) {
+    private init(url: String, port: Int, configuration: EmulatorConfiguration, task: Task<Void, any Error>, group: ServiceGroup? = nil) {
         self.url = url
         self.port = port
         self.configuration = configuration
         self.task = task
+        self.group = group
     }
 
     static func application(_ configuration: EmulatorConfiguration, onRunning: @escaping @Sendable (Int) async -> Void) throws
@@ -36,7 +39,10 @@ public final class EmulatorServer: Sendable {
     public static func start(_ configuration: EmulatorConfiguration) async throws -> EmulatorServer {
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = try application(configuration) { port in continuation.yield(port) }
-        let task = Task { try await app.run() }
+        // Stopped by a graceful shutdown: requests in flight are answered (or their connection
+        // closed) before the server goes, instead of being abandoned mid-answer.
+        let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "bkup-emulator")))
+        let task = Task { try await group.run() }
         var port: Int?
         for await p in stream {
             port = p
@@ -47,7 +53,7 @@ public final class EmulatorServer: Sendable {
             throw ServiceError(500, "general_server_error", "the emulator could not bind \(configuration.host):\(configuration.port)")
         }
         let host = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
-        return EmulatorServer(url: "http://\(host):\(port)/v1", port: port, configuration: configuration, task: task)
+        return EmulatorServer(url: "http://\(host):\(port)/v1", port: port, configuration: configuration, task: task, group: group)
     }
 
     /// Starts the server from synchronous code (a Lua host's thread) and waits until it listens.
@@ -74,7 +80,7 @@ public final class EmulatorServer: Sendable {
     }
 
     public func stop() async {
-        task.cancel()
+        if let group { await group.triggerGracefulShutdown() } else { task.cancel() }
         _ = try? await task.value
     }
 }

@@ -1,5 +1,6 @@
 @_exported import BackupsClient
 @_exported import LuaRuntime
+import Foundation
 
 /// A Lua host with bkup's modules: what the `bkup` command runs scripts in, and what other
 /// Swift ops tooling embeds.
@@ -8,7 +9,9 @@
 ///     host.output = { line in log.append(line) }
 ///     let results = try host.run(string: "return backups.config.project")
 ///
-/// A host is used from one thread at a time; `interrupt()` may be called from any thread.
+/// Runs take turns: a run (and `register`, and `close`) waits for the one in progress, whatever
+/// thread it comes from; `interrupt()` may be called from any thread. See AsyncHost.swift for
+/// async runs and async functions.
 public final class BkupHost {
     public let lua: LuaState
     public let scheduler: LuaScheduler
@@ -36,6 +39,17 @@ public final class BkupHost {
 
     /// Why the last run stopped early (a limit, an interrupt, os.exit), or nil.
     public private(set) var lastStop: StopReason?
+
+    /// Held for each run (recursive: a registered function may run Lua through the host).
+    private let runLock = NSRecursiveLock()
+    /// Called as a run starts, after the last interrupt was cleared (AsyncHost's cancellation).
+    var onRunStart: (() -> Void)?
+
+    func withRunLock<T>(_ body: () throws -> T) rethrows -> T {
+        runLock.lock()
+        defer { runLock.unlock() }
+        return try body()
+    }
 
     public init(configuration: HostConfiguration = HostConfiguration()) throws {
         self.configuration = configuration
@@ -78,6 +92,8 @@ public final class BkupHost {
 
     /// Cancels what is in flight and closes the Lua state. In a dry run, says what was planned.
     public func close() {
+        runLock.lock()
+        defer { runLock.unlock() }
         guard !lua.isClosed else { return }
         if configuration.dryRun { notice(backups.plan.summary) }
         scheduler.cancelAll(reason: "host closed")
@@ -100,13 +116,15 @@ public final class BkupHost {
 
     /// Registers a Swift function as a global.
     public func register(_ name: String, _ function: @escaping LuaFunction) {
-        lua.setGlobal(name, function: function)
+        withRunLock { lua.setGlobal(name, function: function) }
     }
 
     /// Registers a module of Swift functions: a global, and `require`-able.
     public func register(module name: String, _ functions: [String: LuaFunction]) {
-        lua.pushModule(functions)
-        lua.registerModule(name)
+        withRunLock {
+            lua.pushModule(functions)
+            lua.registerModule(name)
+        }
     }
 
     /// Runs Lua source as a chunk with `args` as `...`; returns what it returns.
@@ -120,6 +138,8 @@ public final class BkupHost {
     /// input, as `lua -` does.
     @discardableResult
     public func run(file path: String?, args: [String] = []) throws -> [JSONValue] {
+        runLock.lock()
+        defer { runLock.unlock() }
         let top = lua.stack.top
         defer { lua.stack.setTop(top) }
         try lua.load(file: path)
@@ -131,6 +151,8 @@ public final class BkupHost {
     /// standard input.
     @discardableResult
     public func runScript(file path: String?) throws -> [JSONValue] {
+        runLock.lock()
+        defer { runLock.unlock() }
         let top = lua.stack.top
         defer { lua.stack.setTop(top) }
         try lua.load(file: path)
@@ -140,6 +162,8 @@ public final class BkupHost {
     /// As `runScript(file:)`, for a script held in memory (a `#!` line must already be gone).
     @discardableResult
     public func runScript(bytes: inout [UInt8], chunkName: String) throws -> [JSONValue] {
+        runLock.lock()
+        defer { runLock.unlock() }
         let top = lua.stack.top
         defer { lua.stack.setTop(top) }
         try lua.load(bytes: &bytes, chunkName: chunkName)
@@ -148,6 +172,8 @@ public final class BkupHost {
 
     @discardableResult
     public func run(bytes: inout [UInt8], chunkName: String, args: [String] = []) throws -> [JSONValue] {
+        runLock.lock()
+        defer { runLock.unlock() }
         let top = lua.stack.top
         defer { lua.stack.setTop(top) }
         try lua.load(bytes: &bytes, chunkName: chunkName)
@@ -163,9 +189,12 @@ public final class BkupHost {
     /// task, then every task it spawned; returns its results.
     @discardableResult
     public func runPrepared(nargs: Int32) throws -> [JSONValue] {
+        runLock.lock()
+        defer { runLock.unlock() }
         lua.clearInterrupt()
         lastStop = nil
         lua.startRun(limits: limits)
+        onRunStart?()
         // After the tasks (and their threads' stacks) are released, so that a stopped run's
         // garbage can be collected.
         defer { endRun() }

@@ -207,6 +207,6 @@ final class CommandLineTests: XCTestCase {
         defer { try? e.blocking { await e.stop() } }
         let r = try runTool([], tool: "BkupEmbedExample", env: ["APPWRITE_ENDPOINT": e.url, "APPWRITE_PROJECT_ID": e.project, "APPWRITE_API_KEY": e.key])
         XCTAssertEqual(r.status, 0, r.stderr + r.stdout)
-        XCTAssertEqual(r.stdout, "disabled policies: 0\nresult: OPS-42 0\n")
+        XCTAssertEqual(r.stdout, "disabled policies: 0\nresult: approved OPS-42 0\n")
     }
 }
