@@ -66,7 +66,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: fastStart),
-        .executableTarget(name: "lua-embed", dependencies: ["CLua"], path: "Sources/lua-embed"),
+        .executableTarget(name: "lua-embed", dependencies: ["LuaRuntime"], path: "Sources/lua-embed"),
         .plugin(name: "EmbedStdlib", capability: .buildTool(), dependencies: ["lua-embed"]),
         .target(
             name: "BkupKit",

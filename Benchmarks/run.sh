@@ -140,3 +140,6 @@ rate = float(re.search(r"c=\s*\d+\s+(\d+) updates/s", text).group(1)); rss = int
 ideal = min(c, 10000) / 0.050
 print("c=%-5d %6.0f updates/s  ideal %6.0f  %5.1f%% of ideal  max RSS %5.1f MB" % (c, rate, ideal, 100 * rate / ideal, rss / 1024))' $c
 done
+
+echo; echo "== 10. a fleet: 100 projects x 20 databases, ensure-policies under --fleet (8 at once) vs 100 sequential bkup processes"
+Benchmarks/fleet.sh "$BKUP"

@@ -428,6 +428,29 @@ local DoctorReport = {}
 ---@return string[]
 function DoctorReport:lines() end
 
+---@class bkup.ConnectSettings
+---@field endpoint? string
+---@field project? string
+---@field key? string
+---@field keyFile? string
+---@field keyEnv? string an environment variable holding the key
+---@field selfSigned? boolean
+---@field caFile? string
+---@field concurrency? integer requests in flight to the endpoint at most, across its connections
+
+---Another project or endpoint, with the whole API of `backups` (policies, archives,
+---restorations, resources, rotate, retention, report, audit, doctor, now, config). Settings not
+---given are this connection's; on the embedded emulator any project name is a project of its own.
+---`concurrency` caps the requests in flight to the endpoint across every connection to it.
+---@param settings bkup.ConnectSettings
+---@return backups
+function backups.connect(settings) end
+
+---The connections of a fleet file (JSON, or Lua returning the same table), each with its `name`.
+---@param path string
+---@return (backups|{ name: string })[]
+function backups.fleet(path) end
+
 ---Can this configuration work? The settings' origins, the URL, DNS, TCP, TLS, Appwrite, the
 ---project, the key and its scopes (read-only probes), the clock and the round trip.
 ---@return bkup.DoctorReport

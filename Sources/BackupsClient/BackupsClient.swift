@@ -22,6 +22,8 @@ public final class BackupsClient: Sendable {
     let serviceClock = ServiceClock()
     /// IDs of records this client's own creates made (or found by reconciling): never claimed twice.
     let claimed = Mutex<Set<String>>([])
+    /// The endpoint's shared budget of requests in flight, when one was asked for.
+    let budget: EndpointBudget?
 
     public init(configuration: ClientConfiguration) throws {
         guard let url = URL(string: configuration.endpoint), let scheme = url.scheme, ["http", "https"].contains(scheme),
@@ -46,7 +48,9 @@ public final class BackupsClient: Sendable {
         let maxConnections = configuration.maxConnections
         // Every client of one endpoint (many hosts, many projects) shares one HTTP client: one
         // pool of keep-alive connections per endpoint in the process.
-        let key = SharedHTTPClients.Key(origin: SharedHTTPClients.origin(of: url), selfSigned: configuration.selfSigned,
+        let origin = SharedHTTPClients.origin(of: url)
+        self.budget = configuration.endpointConcurrency.map { SharedHTTPClients.budget(for: origin, limit: $0) }
+        let key = SharedHTTPClients.Key(origin: origin, selfSigned: configuration.selfSigned,
                                         caFile: configuration.caFile, connectTimeout: connectTimeout, maxConnections: maxConnections)
         self.http = SharedHTTPClients.client(for: key) {
             var pool = HTTPClient.Configuration.ConnectionPool(
@@ -71,6 +75,9 @@ public final class BackupsClient: Sendable {
 
     /// HTTP clients (connection pools) the process holds: one per endpoint and TLS setting.
     public static var sharedConnectionPools: Int { SharedHTTPClients.count }
+
+    /// The most requests this client's endpoint budget saw in flight at once (nil: no budget).
+    public var endpointPeakInFlight: Int? { budget?.peak }
 
     // MARK: sending
 

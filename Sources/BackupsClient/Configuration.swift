@@ -92,6 +92,9 @@ public struct ClientConfiguration: Sendable {
     public var selfSigned = false
     /// A PEM file of certificate authorities to trust besides the system's.
     public var caFile: String?
+    /// Requests in flight to this endpoint at most, shared by every client of the endpoint in
+    /// the process (the smallest budget asked for wins); nil: none.
+    public var endpointConcurrency: Int?
     public var connectTimeout: Double = 10
     public var requestTimeout: Double = 30
     public var retry = RetryPolicy()

@@ -33,3 +33,75 @@ enum SharedHTTPClients {
 
     static var count: Int { clients.withLock { $0.count } }
 }
+
+/// At most `limit` requests in flight to one endpoint, across every client of it in the
+/// process: a fleet job over many projects of one region cannot flood it. Waiters go in turn.
+final class EndpointBudget: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var limit: Int
+    private var inFlight = 0
+    private var waiters: [(id: Int, continuation: CheckedContinuation<Void, any Error>)] = []
+    private var nextID = 0
+    /// The most requests ever in flight at once (for tests and --verbose).
+    private(set) var peak = 0
+
+    init(limit: Int) { self.limit = limit }
+
+    /// A smaller budget asked for later applies from then on.
+    func lower(to value: Int) {
+        lock.lock(); limit = min(limit, value); lock.unlock()
+    }
+
+    func acquire() async throws {
+        let id: Int = lock.withLock { nextID += 1; return nextID }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                lock.lock()
+                if inFlight < limit && waiters.isEmpty {
+                    inFlight += 1
+                    peak = max(peak, inFlight)
+                    lock.unlock()
+                    continuation.resume()
+                } else {
+                    waiters.append((id, continuation))
+                    lock.unlock()
+                }
+            }
+        } onCancel: {
+            lock.lock()
+            let index = waiters.firstIndex { $0.id == id }
+            let waiter = index.map { waiters.remove(at: $0) }
+            lock.unlock()
+            waiter?.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    func release() {
+        lock.lock()
+        if !waiters.isEmpty && inFlight <= limit {
+            let next = waiters.removeFirst()
+            peak = max(peak, inFlight)
+            lock.unlock()
+            next.continuation.resume()
+        } else {
+            inFlight -= 1
+            lock.unlock()
+        }
+    }
+}
+
+extension SharedHTTPClients {
+    private static let budgets = Mutex<[String: EndpointBudget]>([:])
+
+    static func budget(for origin: String, limit: Int) -> EndpointBudget {
+        budgets.withLock { table in
+            if let existing = table[origin] {
+                existing.lower(to: limit)
+                return existing
+            }
+            let made = EndpointBudget(limit: limit)
+            table[origin] = made
+            return made
+        }
+    }
+}

@@ -24,6 +24,10 @@ extension BackupsClient {
             let bytes = (try? JSONCodec.encodeBytes(request.body ?? .object([:]))) ?? Array("{}".utf8)
             http.body = .bytes(ByteBuffer(bytes: bytes))
         }
+        if let budget {
+            do { try await budget.acquire() } catch { throw .status(BackupsError(code: 0, type: "cancelled", message: "\(request.method.rawValue) \(request.path): cancelled"), Response(status: 0, headers: [:], body: [])) }
+        }
+        defer { budget?.release() }
         do {
             let response = try await self.http.execute(http, timeout: .milliseconds(Int64(configuration.requestTimeout * 1000)))
             var buffer = try await response.body.collect(upTo: 64 << 20)

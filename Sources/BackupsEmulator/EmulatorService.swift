@@ -14,6 +14,9 @@ final class EmulatorService: Sendable {
     let faults = FaultInjector()
     /// Requests seen on Appwrite's paths (for tests of clients' retries).
     let requestCount = Mutex(0)
+    /// Requests on Appwrite's paths being answered now, and the most at once (a client's
+    /// concurrency, seen from the server).
+    let inFlight = Mutex((now: 0, peak: 0))
     /// List requests that asked for no count (`total=false`).
     let uncountedLists = Mutex(0)
 

@@ -83,6 +83,13 @@ enum BackupsModule {
         stack.push(function: DoctorBinding.function(connection))
         stack.setField(-2, "_doctor")
 
+        stack.push(function: ConnectBinding.function(connection, progress: progress))
+        stack.setField(-2, "_connect")
+        stack.push(function: ConnectBinding.chunk)
+        stack.setField(-2, "_chunk")
+        stack.push(function: FleetBinding.function(connection))
+        stack.setField(-2, "_fleet")
+
         stack.pushPlain(vocabulary)
         stack.setField(-2, "vocabulary")
     }

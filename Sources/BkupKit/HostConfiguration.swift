@@ -15,6 +15,11 @@ public struct HostConfiguration: Sendable {
     public var caFile: String?
     public var dryRun = false
     public var concurrency = 16
+    /// The project on the embedded emulator (any name is a project of its own there).
+    public var emulatorProject: String?
+    /// Requests in flight to this endpoint at most, across every connection and host of the
+    /// process (nil: no budget beyond each task.map's own concurrency).
+    public var endpointConcurrency: Int?
     /// Time, instruction, memory and task limits for each run (none by default).
     public var limits = RunLimits()
     /// No io, no os.execute/remove/rename/exit/getenv/tmpname, no package.loadlib or file

@@ -30,6 +30,9 @@ final class ServiceConnection {
     private(set) var endpoint: ServiceEndpoint?
     var plan = DryRunPlan()
 
+    /// A connection's project on the embedded emulator (backups.connect without an endpoint).
+    var emulatorProject: String?
+
     init(configuration: HostConfiguration, scheduler: LuaScheduler, notice: @escaping (String) -> Void) {
         self.configuration = configuration
         self.scheduler = scheduler
@@ -50,7 +53,10 @@ final class ServiceConnection {
             }
             resolved = ServiceEndpoint(endpoint: url, project: project, apiKey: key)
         } else if let start = configuration.emulatorStarter {
-            resolved = try start()
+            var started = try start()
+            // backups.connect{project = ...} on the emulator: any name is a project of its own.
+            if let project = emulatorProject ?? configuration.emulatorProject { started.project = project }
+            resolved = started
         } else {
             throw BackupsError.argument("no endpoint: set --endpoint or APPWRITE_ENDPOINT")
         }
@@ -65,6 +71,7 @@ final class ServiceConnection {
         var c = ClientConfiguration(endpoint: e.endpoint, project: e.project, apiKey: e.apiKey)
         c.selfSigned = configuration.selfSigned
         c.caFile = configuration.caFile
+        c.endpointConcurrency = configuration.endpointConcurrency
         if configuration.verbose { c.logger = StderrLog.logger() }
         if let retry = configuration.retry { c.retry = retry }
         c.maxConnections = max(c.maxConnections, configuration.concurrency * 2)

@@ -17,6 +17,9 @@ struct Arguments {
     var showHelp = false
     var showBkupVersion = false
     var typesDirectory: String?
+    /// --fleet FILE: the script runs once per project of the fleet.
+    var fleetFile: String?
+    var fleetConcurrency = 4
     /// Index in argv of the script ("-" = stdin); nil when there is none.
     var scriptIndex: Int?
     var configuration = HostConfiguration()
@@ -80,6 +83,17 @@ struct Arguments {
             },
             Option("--verbose", help: "log each request (method, path, status, attempt, time) on stderr") { a, _ in
                 a.configuration.verbose = true
+            },
+            Option("--endpoint-concurrency", value: "N", help: "requests in flight to one endpoint at most, across every connection") {
+                $0.configuration.endpointConcurrency = try OptionValue.integer($1, "--endpoint-concurrency", in: 1...10_000, "a whole number from 1 to 10000")
+            },
+        ]),
+        OptionSection(title: "Fleets", options: [
+            Option("--fleet", value: "FILE", help: "run the script once per project of FILE (JSON, or Lua returning the same table)") {
+                $0.fleetFile = $1
+            },
+            Option("--fleet-concurrency", value: "N", help: "projects at once under --fleet (default 4)") {
+                $0.fleetConcurrency = try OptionValue.integer($1, "--fleet-concurrency", in: 1...1000, "a whole number from 1 to 1000")
             },
         ]),
         OptionSection(title: "Limits", options: [

@@ -19,20 +19,29 @@ enum EmbeddedEmulator {
         if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
     }
 
-    /// Starts the emulator on a free loopback port, on the default state file.
+    /// Starts the emulator on a free loopback port, on the default state file; once per process:
+    /// every host of a fleet, and every connection, shares it (the first says where it is).
     static func starter() -> @Sendable () throws -> ServiceEndpoint {
         {
-            var config = EmulatorConfiguration()
-            config.port = 0
-            let path = defaultDataPath()
-            try ensureDirectory(of: path)
-            config.dataPath = path
-            let server = try EmulatorServer.startBlocking(config)
-            running.withLock { $0 = server }
-            return ServiceEndpoint(
-                endpoint: server.url, project: config.project, apiKey: APIKey(config.key),
-                notice: "bkup: no endpoint configured; using the embedded emulator at \(server.url) (state: \(path))",
-                isEmulator: true)
+            try running.withLock { server in
+                if let server {
+                    return ServiceEndpoint(endpoint: server.url, project: server.configuration.project,
+                                           apiKey: APIKey(server.configuration.key), isEmulator: true)
+                }
+                var config = EmulatorConfiguration()
+                // Any project name is a project of its own, as rehearsing a fleet needs.
+                config.anyProject = true
+                config.port = 0
+                let path = defaultDataPath()
+                try ensureDirectory(of: path)
+                config.dataPath = path
+                let started = try EmulatorServer.startBlocking(config)
+                server = started
+                return ServiceEndpoint(
+                    endpoint: started.url, project: config.project, apiKey: APIKey(config.key),
+                    notice: "bkup: no endpoint configured; using the embedded emulator at \(started.url) (state: \(path))",
+                    isEmulator: true)
+            }
         }
     }
 }

@@ -46,6 +46,7 @@ enum ScriptCommand {
         if !args.ignoreEnvironment { configuration.fillFromEnvironment() }
 
         if configuration.endpoint == nil { configuration.emulatorStarter = EmbeddedEmulator.starter() }
+        if args.fleetFile != nil { return FleetCommand.run(args, configuration: configuration, embedded: embedded) }
         let host: BkupHost
         do {
             host = try BkupHost(configuration: configuration)

@@ -181,14 +181,6 @@ final class AsyncHostTests: XCTestCase {
     }
 }
 
-final class Box<T>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: T?
-    var value: T? {
-        get { lock.lock(); defer { lock.unlock() }; return stored }
-        set { lock.lock(); stored = newValue; lock.unlock() }
-    }
-}
 
 struct UncheckedSendable<T>: @unchecked Sendable {
     let value: T

@@ -77,11 +77,3 @@ final class EmbedExampleTests: XCTestCase {
     }
 }
 
-final class Box<T>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: T?
-    var value: T? {
-        get { lock.lock(); defer { lock.unlock() }; return stored }
-        set { lock.lock(); stored = newValue; lock.unlock() }
-    }
-}

@@ -132,3 +132,14 @@ final class ResultBox<T: Sendable>: @unchecked Sendable {
     func set(_ v: Result<T, any Error>) { lock.lock(); value = v; lock.unlock() }
     func get() throws -> T { lock.lock(); defer { lock.unlock() }; return try value!.get() }
 }
+
+/// A value one thread sets and another reads (a test's result box).
+public final class Box<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: T?
+    public init() {}
+    public var value: T? {
+        get { lock.lock(); defer { lock.unlock() }; return stored }
+        set { lock.lock(); stored = newValue; lock.unlock() }
+    }
+}

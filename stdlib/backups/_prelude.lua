@@ -1,8 +1,10 @@
 -- The Lua half of the `backups` module: waiting for final states, the service's clock, the
 -- operator's library, and the lazily resolved `backups.config`. Run by the host with a
 -- connection's module table (the Swift half: list, each, get, create, update, delete, ...).
-local backups = ...
+-- `isConnection`: a table of backups.connect (its library is its own copy, bound to it).
+local backups, isConnection = ...
 local Query, task = Query, task
+local load, setmetatable, rawget = load, setmetatable, rawget
 local check = require("bkup.check")
 
 local final = {
@@ -122,12 +124,54 @@ function backups.doctor()
   return require("backups.doctor").wrap(doctorFn())
 end
 -- The operator's library loads on first use: backups.rotate, backups.retention,
--- backups.report, backups.audit (stdlib/backups/*.lua).
+-- backups.report, backups.audit (stdlib/backups/*.lua). A connection loads its own copy, in
+-- which `backups` (and `require` of the library) mean the connection.
 local library = { rotate = true, retention = true, report = true, audit = true }
+local chunkFn = backups._chunk
+backups._chunk = nil
+local own = {}
+local function libraryModule(name)
+  if not isConnection then return require("backups." .. name) end
+  if own[name] == nil then
+    local env = setmetatable({ backups = backups }, { __index = _G })
+    env.require = function(module)
+      local lib = type(module) == "string" and module:match("^backups%.(%a+)$")
+      if lib and library[lib] then return libraryModule(lib) end
+      return require(module)
+    end
+    own[name] = assert(load(chunkFn("backups." .. name), nil, "t", env))("backups." .. name)
+  end
+  return own[name]
+end
+
+-- Connections: the same API for another project or endpoint; a fleet is a list of them.
+local connectFn, fleetFn = backups._connect, backups._fleet
+backups._connect, backups._fleet = nil, nil
+function backups.connect(settings)
+  check.type(settings, "table", 1, "connect")
+  local conn = connectFn(settings)
+  local source, name = chunkFn("backups._prelude")
+  return assert(load(source, name, "t"))(conn, true)
+end
+function backups.fleet(path)
+  check.type(path, "string", 1, "fleet")
+  local out = {}
+  for i, member in ipairs(fleetFn(path)) do
+    out[i] = backups.connect(member.settings)
+    out[i].name = member.name
+  end
+  return out
+end
+
 setmetatable(backups, {
   __index = function(_, k)
     if k == "config" then return configFn() end
-    if library[k] then return require("backups." .. k) end
+    if library[k] then return libraryModule(k) end
+  end,
+  __tostring = function()
+    local ok, c = pcall(configFn)
+    if not ok then return "backups connection (not configured)" end
+    return string.format("backups connection: %s, project %s%s", c.endpoint, c.project, c.emulator and " (emulator)" or "")
   end,
 })
 return backups

@@ -84,6 +84,7 @@ struct Controls: Sendable {
     func stats(_ request: Request, _ context: EmulatorContext) async throws -> Response {
         Answer.json(200, .object([
             "requests": .integer(Int64(service.requestCount.withLock { $0 })),
+            "peakInFlight": .integer(Int64(service.inFlight.withLock { $0.peak })),
             "uncountedLists": .integer(Int64(service.uncountedLists.withLock { $0 })),
             "commits": .integer(Int64(service.batcher.commits.withLock { $0.transactions })),
             "committedWrites": .integer(Int64(service.batcher.commits.withLock { $0.writes })),

@@ -12,6 +12,8 @@ struct FaultMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard !request.uri.path.hasPrefix("/v1/emulator/") else { return try await next(request, context) }
         service.requestCount.withLock { $0 += 1 }
+        service.inFlight.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) }
+        defer { service.inFlight.withLock { $0.now -= 1 } }
         if service.configuration.latencyMilliseconds > 0 {
             // A region's round trip (`bkup serve --latency`): the answer waits, no thread does.
             try await Task.sleep(nanoseconds: UInt64(service.configuration.latencyMilliseconds) * 1_000_000)
