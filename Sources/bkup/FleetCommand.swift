@@ -63,9 +63,11 @@ enum FleetCommand {
         do {
             let host = try BkupHost(configuration: try fleet.configuration(for: member, base: base))
             defer { host.close() }
-            host.output = { line in
-                last.set(line)
-                StandardStreams.write(tag + line + "\n")
+            host.output = { text in
+                // One print may hold many lines: each gets the project's name.
+                let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+                if let final = lines.last(where: { !$0.isEmpty }) { last.set(String(final)) }
+                StandardStreams.write(lines.map { tag + $0 }.joined(separator: "\n") + "\n")
             }
             host.notice = { line in StandardStreams.writeError(tag + line + "\n") }
             host.lua.setArgTable(argv: args.argv, scriptIndex: args.scriptIndex)
@@ -78,7 +80,7 @@ enum FleetCommand {
             if exit.code != 0 { outcome.status = "exit \(exit.code)" }
         } catch let error as LuaError {
             outcome.status = "failed"
-            last.set(error.message)
+            last.set(String(error.message.split(separator: "\n").first ?? ""))
             StandardStreams.writeError(tag + "error: " + error.message + "\n")
         } catch {
             outcome.status = "failed"

@@ -108,6 +108,11 @@ final class FleetTests: XCTestCase {
         XCTAssertEqual(r.status, 1, "every project has unprotected databases: \(r.stdout)\(r.stderr)")
         XCTAssertTrue(r.stdout.contains("fleet: 3 projects, 0 ok, 3 failed"), r.stdout)
         XCTAssertTrue(r.stdout.contains("exit 1"), r.stdout)
+        // doctor under a fleet: one checklist per project, every line of it named.
+        let doctor = try runTool(["doctor", "--fleet", lua], env: ["XDG_DATA_HOME": dir!])
+        XCTAssertEqual(doctor.status, 0, doctor.stdout + doctor.stderr)
+        XCTAssertTrue(doctor.stdout.contains("[p02] ✔ scopes"), doctor.stdout)
+        XCTAssertTrue(doctor.stdout.contains("  p03      ok") && doctor.stdout.contains("every check passed"), doctor.stdout)
         // backups.fleet in Lua: the same file, as connections.
         let viaArg = try runTool(["-e", "for _, p in ipairs(backups.fleet(arg[1])) do print(p.name, #p.resources.databases.list().databases) end", "-", lua],
                                  stdin: "", env: ["XDG_DATA_HOME": dir!])
