@@ -13,6 +13,12 @@ enum ConnectBinding {
             let endpoint = try f.string("endpoint")
             let project = try f.string("project")
             if let endpoint {
+                // The key never follows a script to another endpoint: one there needs its own.
+                if endpoint != configuration.endpoint {
+                    configuration.apiKey = nil
+                    configuration.keyFile = nil
+                    configuration.origins["key"] = nil
+                }
                 configuration.endpoint = endpoint
                 configuration.origins["endpoint"] = "backups.connect"
             }
@@ -43,7 +49,12 @@ enum ConnectBinding {
                 guard n >= 1, n <= 10_000 else { throw LuaArgumentError(index: 1, "concurrency must be from 1 to 10000") }
                 configuration.endpointConcurrency = Int(n)
             }
-            if endpoint != nil { configuration.emulatorStarter = nil }
+            if endpoint != nil {
+                configuration.emulatorStarter = nil
+                guard configuration.apiKey != nil else {
+                    throw BackupsError.argument("connect: another endpoint needs its own key (key, keyFile or keyEnv)")
+                }
+            }
             if let key = configuration.apiKey { Secrets.shared.register(key) }
             let connection = ServiceConnection(configuration: configuration, scheduler: parent.scheduler, notice: parent.notice)
             if configuration.endpoint == nil { connection.emulatorProject = project }

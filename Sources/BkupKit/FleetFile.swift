@@ -92,9 +92,14 @@ public struct FleetFile: Sendable {
         var c = base
         c.project = member.project
         c.origins["project"] = "the fleet file"
-        if let endpoint = member.endpoint {
+        if let endpoint = member.endpoint, endpoint != c.endpoint {
+            // The command line's key is for the command line's endpoint only: a fleet file
+            // (perhaps from a pull request) cannot send it elsewhere.
             c.endpoint = endpoint
             c.origins["endpoint"] = "the fleet file"
+            c.apiKey = nil
+            c.keyFile = nil
+            c.origins["key"] = nil
         }
         if let file = member.keyFile {
             c.keyFile = file
@@ -108,7 +113,12 @@ public struct FleetFile: Sendable {
         if let selfSigned = member.selfSigned { c.selfSigned = selfSigned }
         if let caFile = member.caFile { c.caFile = caFile }
         if let n = endpointConcurrency { c.endpointConcurrency = n }
-        if c.endpoint != nil { c.emulatorStarter = nil } else { c.emulatorProject = member.project }
+        if c.endpoint != nil {
+            c.emulatorStarter = nil
+            guard c.apiKey != nil else { throw FleetError("\(member.name): no key for \(c.endpoint!): give keyFile or keyEnv in the fleet file") }
+        } else {
+            c.emulatorProject = member.project
+        }
         return c
     }
 }

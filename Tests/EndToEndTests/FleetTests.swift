@@ -140,6 +140,19 @@ final class FleetTests: XCTestCase {
         XCTAssertEqual(shape(try policies("p02")), shape(try policies("p01")))
         XCTAssertEqual(try policies("p02").count, 3)
 
+        // The key never follows a script to another endpoint.
+        let elsewhere = try runTool(["--key-file", keyFile, "-e", """
+            print(pcall(backups.connect, {endpoint = "http://127.0.0.1:9/v1", project = "x"}))
+            print(tostring(backups.connect{endpoint = "http://127.0.0.1:9/v1", project = "x", key = "its-own-key"}))
+            """], env: env)
+        XCTAssertTrue(elsewhere.stdout.hasPrefix("false\targument_invalid: connect: another endpoint needs its own key"), elsewhere.stdout + elsewhere.stderr)
+        XCTAssertTrue(elsewhere.stdout.contains("backups connection: http://127.0.0.1:9/v1, project x"), elsewhere.stdout)
+        let stray = try write("stray.json", """
+            {"projects": [{"project": "p01"}, {"name": "stray", "project": "x", "endpoint": "http://127.0.0.1:9/v1"}]}
+            """)
+        let fleet = try runTool(["--key-file", keyFile, "--fleet", stray, "-e", "", packageRoot + "/scripts/audit.lua", "--check", "disabled"], env: env)
+        XCTAssertTrue(fleet.stdout.contains("1 ok, 1 failed") && fleet.stdout.contains("no key for http://127.0.0.1:9/v1"), fleet.stdout + fleet.stderr)
+
         // Two connections to one endpoint, each with a budget of 4: the server never sees more than 4.
         try start(latency: 100)
         _ = try write("good.key", emulator.key)
