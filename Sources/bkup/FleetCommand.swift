@@ -61,8 +61,16 @@ enum FleetCommand {
         let started = Date()
         defer { outcome.seconds = Date().timeIntervalSince(started) }
         do {
-            let host = try BkupHost(configuration: try fleet.configuration(for: member, base: base))
-            defer { host.close() }
+            let configuration = try fleet.configuration(for: member, base: base)
+            let host = try BkupHost(configuration: configuration)
+            // Limits hold under a fleet as alone: a project whose stop cannot take effect ends the run.
+            let guardian = RunGuard(host: host, limits: configuration.limits, lastWords: { ["(in project \(member.name))"] })
+            guardian.start()
+            defer {
+                guardian.stateClosing()
+                host.close()
+                guardian.finish()
+            }
             host.output = { text in
                 // One print may hold many lines: each gets the project's name.
                 let lines = text.split(separator: "\n", omittingEmptySubsequences: false)

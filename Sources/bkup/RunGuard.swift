@@ -30,6 +30,7 @@ final class RunGuard: @unchecked Sendable {
     private var requested = false
     private var counted: UInt64 = 0
     private var charged = 0.0
+    private var finished = false
 
     /// `lastWords` are printed after the message when the guard ends the process (a dry run's
     /// summary).
@@ -59,10 +60,11 @@ final class RunGuard: @unchecked Sendable {
         let context = Unmanaged.passRetained(self).toOpaque()
         let created = pthread_create(&thread, &attributes, { context in
             let guardian = Unmanaged<RunGuard>.fromOpaque(context!).takeRetainedValue()
-            while true {
+            while !guardian.isFinished {
                 usleep(UInt32(RunGuard.tick * 1e6))
                 guardian.check()
             }
+            return nil
         }, context)
         if created != 0 { Unmanaged<RunGuard>.fromOpaque(context).release() }
     }
@@ -90,6 +92,10 @@ final class RunGuard: @unchecked Sendable {
 
     /// The host is about to close the Lua state: from now on the guard does not read it.
     func stateClosing() { lock.withLock { stateOpen = false } }
+
+    /// The host closed and the process goes on (a fleet's next project): the guard's thread ends.
+    func finish() { lock.withLock { finished = true } }
+    private var isFinished: Bool { lock.withLock { finished } }
 
     private func check() {
         let now = Self.now()

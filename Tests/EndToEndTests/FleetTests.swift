@@ -108,6 +108,11 @@ final class FleetTests: XCTestCase {
         XCTAssertEqual(r.status, 1, "every project has unprotected databases: \(r.stdout)\(r.stderr)")
         XCTAssertTrue(r.stdout.contains("fleet: 3 projects, 0 ok, 3 failed"), r.stdout)
         XCTAssertTrue(r.stdout.contains("exit 1"), r.stdout)
+        // A limit holds under a fleet as alone: a finalizer that never returns ends the run.
+        let loop = try write("loop.lua", "if backups.config.project == 'p02' then setmetatable({}, {__gc = function() while true do end end}) end")
+        let stuck = try runTool(["--timeout", "1", "--fleet", lua, loop], env: ["XDG_DATA_HOME": dir!], timeout: 60)
+        XCTAssertEqual(stuck.status, 1)
+        XCTAssertTrue(stuck.stderr.contains("time limit exceeded") && stuck.stderr.contains("(in project p02)"), stuck.stderr)
         // doctor under a fleet: one checklist per project, every line of it named.
         let doctor = try runTool(["doctor", "--fleet", lua], env: ["XDG_DATA_HOME": dir!])
         XCTAssertEqual(doctor.status, 0, doctor.stdout + doctor.stderr)
