@@ -45,7 +45,7 @@ extension BackupsClient {
         let what = "\(request.method.rawValue) \(request.path)"
         let problem = await diagnose(error)
         if let logger = configuration.logger {
-            logger.info("\(what): \(problem.kind.rawValue): \(Secrets.shared.redact(String(reflecting: error)))")
+            logger.info("\(what): \(problem.message) [\(problem.kind.rawValue): \(Secrets.shared.redact(String(reflecting: error)))]")
         }
         let type = problem.kind == .connectTimeout || problem.kind == .answerTimeout ? "timeout"
             : problem.kind == .cancelled ? "cancelled" : "network_error"
@@ -79,8 +79,11 @@ extension BackupsClient {
         if reflected.contains("CERTIFICATE_VERIFY_FAILED") || reflected.contains("certificate verify failed") {
             if let peer = await CertificateProbe.peek(host: host, port: port) {
                 if peer.isExpired() {
-                    let day = ISO8601DateFormatter.string(from: peer.notValidAfter, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
-                    return .init(kind: .expiredCertificate, message: "the TLS certificate of \(place) (\(peer.subject)) is not valid now (it expires \(day)): renew it on the server; --self-signed accepts it anyway")
+                    func day(_ date: Date) -> String {
+                        ISO8601DateFormatter.string(from: date, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+                    }
+                    let when = peer.notValidAfter < Date() ? "expired on \(day(peer.notValidAfter))" : "is not valid before \(day(peer.notValidBefore))"
+                    return .init(kind: .expiredCertificate, message: "the TLS certificate of \(place) (\(peer.subject)) \(when): renew it on the server (or check this machine's clock); --self-signed accepts it anyway")
                 }
                 if !peer.covers(host) {
                     return .init(kind: .hostnameMismatch, message: "the TLS certificate of \(place) is for \(peer.names.isEmpty ? peer.subject : peer.names.joined(separator: ", ")), not \(host), and it is not trusted: use the name it gives, or --self-signed")

@@ -45,6 +45,53 @@ final class FirstContactTests: XCTestCase {
         return (cert, key)
     }
 
+    /// A certificate for localhost that was valid in January 2020 only (openssl ca can backdate).
+    func expiredCertificate() throws -> (cert: String, key: String) {
+        let ca = dir + "/expired-ca"
+        try FileManager.default.createDirectory(atPath: ca, withIntermediateDirectories: true)
+        try "".write(toFile: ca + "/index.txt", atomically: true, encoding: .utf8)
+        try "01\n".write(toFile: ca + "/serial", atomically: true, encoding: .utf8)
+        try """
+            [ ca ]
+            default_ca = d
+            [ d ]
+            database = \(ca)/index.txt
+            serial = \(ca)/serial
+            new_certs_dir = \(ca)
+            default_md = sha256
+            policy = any
+            copy_extensions = copy
+            unique_subject = no
+            [ any ]
+            commonName = supplied
+            [ req ]
+            distinguished_name = dn
+            [ dn ]
+            """.write(toFile: ca + "/ca.cnf", atomically: true, encoding: .utf8)
+        let key = ca + "/key.pem", cert = ca + "/cert.pem"
+        let request = try runProgram("/usr/bin/openssl", ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                                                          "-keyout", key, "-out", ca + "/req.csr", "-subj", "/CN=localhost",
+                                                          "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-config", ca + "/ca.cnf"])
+        XCTAssertEqual(request.status, 0, request.stderr)
+        let signed = try runProgram("/usr/bin/openssl", ["ca", "-batch", "-config", ca + "/ca.cnf", "-selfsign", "-keyfile", key, "-in", ca + "/req.csr",
+                                                         "-out", cert, "-startdate", "20200101000000Z", "-enddate", "20200201000000Z"])
+        XCTAssertEqual(signed.status, 0, signed.stderr)
+        return (cert, key)
+    }
+
+    /// A port that never accepts a connection (tests/full_listener.py); its http endpoint.
+    func blackhole() throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", packageRoot + "/Tests/EndToEndTests/full_listener.py"]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        children.append(p)
+        let port = PipeCollector(out).waitFor("\n", seconds: 10)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "0"
+        return "http://127.0.0.1:\(port)/v1"
+    }
+
     /// Starts the TLS front; its https endpoint.
     func tlsProxy(_ pair: (cert: String, key: String)) throws -> String {
         let p = Process()
@@ -100,6 +147,12 @@ final class FirstContactTests: XCTestCase {
         assertOneCleanLine(mismatch.message)
         XCTAssertFalse(mismatch.stderr.contains("retrying"), mismatch.stderr)
 
+        let expired = try expiredCertificate()
+        let stale = try listError(["--ca-file", expired.cert], endpoint: try tlsProxy(expired))
+        XCTAssertTrue(stale.message.contains("(localhost) expired on 2020-02-01: renew it on the server"), stale.message)
+        assertOneCleanLine(stale.message)
+        XCTAssertFalse(stale.stderr.contains("retrying"), stale.stderr)
+
         let unknown = try listError(endpoint: "http://no-such-host.invalid/v1")
         XCTAssertTrue(unknown.message.contains("unknown host no-such-host.invalid"), unknown.message)
         assertOneCleanLine(unknown.message)
@@ -129,6 +182,12 @@ final class FirstContactTests: XCTestCase {
             usleep(100_000)
         }
         XCTAssertTrue(notAppwrite.contains("HTML page, not Appwrite's JSON"), notAppwrite)
+
+        // A connection that is never accepted (a firewall dropping packets) times out in words,
+        // and is retried; --timeout ends the run after the first attempt.
+        let dropped = try bkup(["--verbose", "--timeout", "12", "-e", "print(pcall(backups.policies.list))"], endpoint: try blackhole())
+        XCTAssertTrue(dropped.stderr.contains("did not accept a connection within 10 s: a firewall in the way") && dropped.stderr.contains("retrying"),
+                      dropped.stderr)
 
         // Refused is worth retrying (a server restarting), and says so in words.
         let port = try freePort()
@@ -172,6 +231,7 @@ final class FirstContactTests: XCTestCase {
         XCTAssertTrue(tls.stdout.contains("✔ tls") && tls.stdout.contains("not verified (--self-signed)") && tls.stdout.contains("expires in 29 days"),
                       tls.stdout)
         failing(try bkup(["doctor"], endpoint: "http://127.0.0.1:\(try freePort())/v1"), "tcp", "refused the connection")
+        failing(try bkup(["doctor"], endpoint: try blackhole()), "tcp", "did not accept a connection within 5 s")
 
         let keyFile = dir + "/key.txt"
         try emulator.key.write(toFile: keyFile, atomically: true, encoding: .utf8)
