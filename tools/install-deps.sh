@@ -8,6 +8,7 @@ pkg-config --exists libedit 2>/dev/null || need+=(libedit-dev)
 pkg-config --exists sqlite3 2>/dev/null || need+=(libsqlite3-dev)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v luacheck >/dev/null || need+=(lua-check)
+command -v openssl >/dev/null || need+=(openssl)   # the tests make TLS certificates
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
