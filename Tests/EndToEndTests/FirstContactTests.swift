@@ -79,18 +79,21 @@ final class FirstContactTests: XCTestCase {
         return (cert, key)
     }
 
-    /// A port that never accepts a connection (tests/full_listener.py); its http endpoint.
-    func blackhole() throws -> String {
+    /// Starts one of the test's Python peers (it prints its port first); its http endpoint.
+    func helper(_ script: String) throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", packageRoot + "/Tests/EndToEndTests/full_listener.py"]
+        p.arguments = ["python3", packageRoot + "/Tests/EndToEndTests/" + script]
         let out = Pipe()
         p.standardOutput = out
         try p.run()
         children.append(p)
-        let port = PipeCollector(out).waitFor("\n", seconds: 10)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "0"
+        let port = PipeCollector(out).waitFor("\n", seconds: 30)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "0"
         return "http://127.0.0.1:\(port)/v1"
     }
+
+    /// A port that never accepts a connection (full_listener.py); its http endpoint.
+    func blackhole() throws -> String { try helper("full_listener.py") }
 
     /// Starts the TLS front; its https endpoint.
     func tlsProxy(_ pair: (cert: String, key: String)) throws -> String {
@@ -168,19 +171,7 @@ final class FirstContactTests: XCTestCase {
         XCTAssertTrue(noV1.message.contains("does not end in /v1") && noV1.message.contains("\(emulator.url)"), noV1.message)
 
         // A web server that is not Appwrite.
-        let web = Process()
-        web.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        let webPort = 20000 + Int.random(in: 0..<20000)
-        web.arguments = ["python3", "-m", "http.server", String(webPort), "--bind", "127.0.0.1", "--directory", dir]
-        web.standardError = FileHandle.nullDevice
-        try web.run()
-        children.append(web)
-        var notAppwrite = ""
-        for _ in 0..<50 {
-            notAppwrite = try listError(endpoint: "http://127.0.0.1:\(webPort)/v1").message
-            if !notAppwrite.contains("refused") { break }
-            usleep(100_000)
-        }
+        let notAppwrite = try listError(endpoint: try helper("web_server.py")).message
         XCTAssertTrue(notAppwrite.contains("HTML page, not Appwrite's JSON"), notAppwrite)
 
         // A connection that is never accepted (a firewall dropping packets) times out in words,
