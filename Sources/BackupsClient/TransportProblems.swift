@@ -55,7 +55,7 @@ extension BackupsClient {
     }
 
     func diagnose(_ error: any Error) async -> TransportProblem {
-        let (host, port, tls) = endpointHostAndPort
+        let (host, port, _) = endpointHostAndPort
         let place = "\(host):\(port)"
         let reflected = String(reflecting: error)
         if error is CancellationError { return .init(kind: .cancelled, message: "cancelled") }
@@ -113,7 +113,6 @@ extension BackupsClient {
         if reflected.contains("Connection reset") || reflected.contains("ECONNRESET") || reflected.contains("Broken pipe") {
             return .init(kind: .closed, message: "\(host) reset the connection before answering")
         }
-        _ = tls
         return .init(kind: .other, message: "cannot reach \(host): \(Self.short(reflected))")
     }
 

@@ -9,55 +9,25 @@ enum ConnectBinding {
     static func function(_ parent: ServiceConnection, progress: @escaping PageCursor.Progress) -> LuaFunction {
         { call in
             let f = try Fields(call, 1, allowed: ["endpoint", "project", "key", "keyFile", "keyEnv", "selfSigned", "caFile", "concurrency"])
-            var configuration = parent.configuration
-            let endpoint = try f.string("endpoint")
-            let project = try f.string("project")
-            if let endpoint {
-                // The key never follows a script to another endpoint: one there needs its own.
-                if endpoint != configuration.endpoint {
-                    configuration.apiKey = nil
-                    configuration.keyFile = nil
-                    configuration.origins["key"] = nil
-                }
-                configuration.endpoint = endpoint
-                configuration.origins["endpoint"] = "backups.connect"
+            // The sandbox reads no files and no environment, whoever asks.
+            for name in ["keyFile", "keyEnv"] where f.values[name] != nil && parent.configuration.sandbox {
+                throw LuaArgumentError(index: 1, "\(name) is not available in the sandbox")
             }
-            if let project {
-                configuration.project = project
-                configuration.origins["project"] = "backups.connect"
-            }
-            if let key = try f.string("key") {
-                configuration.apiKey = APIKey(key)
-                configuration.origins["key"] = "backups.connect"
-            }
-            if let path = try f.string("keyFile") {
-                // The sandbox reads no files, whoever asks.
-                guard !configuration.sandbox else { throw LuaArgumentError(index: 1, "keyFile is not available in the sandbox") }
-                configuration.apiKey = try APIKey.read(fromFile: path)
-                configuration.keyFile = path
-                configuration.origins["key"] = "keyFile \(path)"
-            }
-            if let variable = try f.string("keyEnv") {
-                guard !configuration.sandbox else { throw LuaArgumentError(index: 1, "keyEnv is not available in the sandbox") }
-                guard let key = ConnectionSettings.variable(variable) else { throw BackupsError.argument("connect: \(variable) is not set") }
-                configuration.apiKey = APIKey(key)
-                configuration.origins["key"] = variable
-            }
-            if let selfSigned = try f.bool("selfSigned") { configuration.selfSigned = selfSigned }
-            if let caFile = try f.string("caFile") { configuration.caFile = caFile }
+            var concurrency: Int?
             if let n = try f.integer("concurrency") {
                 guard n >= 1, n <= 10_000 else { throw LuaArgumentError(index: 1, "concurrency must be from 1 to 10000") }
-                configuration.endpointConcurrency = Int(n)
+                concurrency = Int(n)
             }
-            if endpoint != nil {
-                configuration.emulatorStarter = nil
-                guard configuration.apiKey != nil else {
-                    throw BackupsError.argument("connect: another endpoint needs its own key (key, keyFile or keyEnv)")
-                }
+            let choice = ConnectionChoice(
+                endpoint: try f.string("endpoint"), project: try f.string("project"), key: try f.string("key").map(APIKey.init),
+                keyFile: try f.string("keyFile"), keyEnv: try f.string("keyEnv"), selfSigned: try f.bool("selfSigned"),
+                caFile: try f.string("caFile"), endpointConcurrency: concurrency, origin: "backups.connect")
+            let configuration: HostConfiguration
+            do throws(BackupsError) { configuration = try choice.applied(to: parent.configuration) } catch {
+                throw BackupsError.argument("connect: \(error.message)")
             }
             if let key = configuration.apiKey { Secrets.shared.register(key) }
             let connection = ServiceConnection(configuration: configuration, scheduler: parent.scheduler, notice: parent.notice)
-            if configuration.endpoint == nil { connection.emulatorProject = project }
             BackupsModule.push(connection, on: call.stack, progress: progress)
             return .values(1)
         }

@@ -89,37 +89,10 @@ public struct FleetFile: Sendable {
     /// The host configuration of one member: `base` (limits, dry run, and the endpoint and key
     /// of the command line where the fleet file gives none) with its connection.
     public func configuration(for member: FleetMember, base: HostConfiguration) throws -> HostConfiguration {
-        var c = base
-        c.project = member.project
-        c.origins["project"] = "the fleet file"
-        if let endpoint = member.endpoint, endpoint != c.endpoint {
-            // The command line's key is for the command line's endpoint only: a fleet file
-            // (perhaps from a pull request) cannot send it elsewhere.
-            c.endpoint = endpoint
-            c.origins["endpoint"] = "the fleet file"
-            c.apiKey = nil
-            c.keyFile = nil
-            c.origins["key"] = nil
-        }
-        if let file = member.keyFile {
-            c.keyFile = file
-            c.apiKey = try APIKey.read(fromFile: file)
-            c.origins["key"] = "keyFile \(file)"
-        } else if let variable = member.keyEnv {
-            guard let key = ConnectionSettings.variable(variable) else { throw FleetError("\(member.name): \(variable) is not set") }
-            c.apiKey = APIKey(key)
-            c.origins["key"] = variable
-        }
-        if let selfSigned = member.selfSigned { c.selfSigned = selfSigned }
-        if let caFile = member.caFile { c.caFile = caFile }
-        if let n = endpointConcurrency { c.endpointConcurrency = n }
-        if c.endpoint != nil {
-            c.emulatorStarter = nil
-            guard c.apiKey != nil else { throw FleetError("\(member.name): no key for \(c.endpoint!): give keyFile or keyEnv in the fleet file") }
-        } else {
-            c.emulatorProject = member.project
-        }
-        return c
+        let choice = ConnectionChoice(endpoint: member.endpoint, project: member.project, keyFile: member.keyFile, keyEnv: member.keyEnv,
+                                      selfSigned: member.selfSigned, caFile: member.caFile, endpointConcurrency: endpointConcurrency,
+                                      origin: "the fleet file")
+        do throws(BackupsError) { return try choice.applied(to: base) } catch { throw FleetError("\(member.name): \(error.message)") }
     }
 }
 

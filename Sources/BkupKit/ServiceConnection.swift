@@ -30,9 +30,6 @@ final class ServiceConnection {
     private(set) var endpoint: ServiceEndpoint?
     var plan = DryRunPlan()
 
-    /// A connection's project on the embedded emulator (backups.connect without an endpoint).
-    var emulatorProject: String?
-
     init(configuration: HostConfiguration, scheduler: LuaScheduler, notice: @escaping (String) -> Void) {
         self.configuration = configuration
         self.scheduler = scheduler
@@ -55,7 +52,7 @@ final class ServiceConnection {
         } else if let start = configuration.emulatorStarter {
             var started = try start()
             // backups.connect{project = ...} on the emulator: any name is a project of its own.
-            if let project = emulatorProject ?? configuration.emulatorProject { started.project = project }
+            if let project = configuration.emulatorProject { started.project = project }
             resolved = started
         } else {
             throw BackupsError.argument("no endpoint: set --endpoint or APPWRITE_ENDPOINT")
