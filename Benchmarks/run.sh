@@ -143,3 +143,6 @@ done
 
 echo; echo "== 10. a fleet: 100 projects x 20 databases, ensure-policies under --fleet (8 at once) vs 100 sequential bkup processes"
 Benchmarks/fleet.sh "$BKUP"
+
+echo; echo "== 11. a reviewed change: bkup apply of a 10,000-step plan vs the same 10,000 updates run directly (c=64)"
+Benchmarks/plan.sh "$BKUP"

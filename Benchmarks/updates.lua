@@ -16,8 +16,9 @@ if mode == "setup" then
 end
 conc = tonumber(conc) or 32
 local t0 = task.now()
+-- Every update changes the policy (setup made retention 7).
 local _, errs = task.map(ids, function(id, i)
-  return backups.policies.update(id, {retention = 7 + (i % 20)})
+  return backups.policies.update(id, {retention = 8 + (i % 20)})
 end, {concurrency = conc, progress = false})
 local elapsed = task.now() - t0
 local failed = 0

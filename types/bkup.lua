@@ -456,6 +456,32 @@ function backups.fleet(path) end
 ---@return bkup.DoctorReport
 function backups.doctor() end
 
+---One step of a plan: what it sends and what must still hold for it to be sent.
+---@class bkup.PlanStep
+---@field step integer
+---@field operation "create"|"update"|"delete"
+---@field record "policy"|"archive"|"restoration"
+---@field id? string the record's ID (none when the service chooses it)
+---@field project string
+---@field endpoint string
+---@field request { method: string, path: string, body?: table }
+---@field precondition { updatedAt?: string, absent?: boolean, noneMadeSince?: string }
+---@field before? table the fields an update changes, as read
+---@field summary string the line the dry run printed
+
+---A dry run's plan, as `bkup --plan-out FILE` writes it.
+---@class bkup.Plan
+---@field bkupPlan integer the format version
+---@field made { by: string, at?: string, script?: string, arguments: string[] }
+---@field targets { endpoint: string, project: string, madeAt?: string }[]
+---@field counts { creates: integer, updates: integer, deletes: integer }
+---@field steps bkup.PlanStep[]
+---@field checksum string
+
+---In a dry run, the plan so far (nil when this is not a dry run).
+---@return bkup.Plan?
+function backups.plan() end
+
 ---Query strings, as the official SDKs write them.
 ---@class Query
 Query = {}

@@ -102,8 +102,24 @@ public final class BackupsClient: Sendable {
     }
 
     /// Sends a request with the retry rules of its kind and returns the JSON body (`null` for
-    /// 204). Throws `BackupsError`.
+    /// 204); in a dry run (a configuration with a planner), plans it instead when it would change
+    /// anything. Throws `BackupsError`.
     public func send(_ request: BackupsRequest) async throws(BackupsError) -> JSONValue {
+        if let planner = configuration.planner { return try await planner.send(request, through: self) }
+        return try await sendDirect(request)
+    }
+
+    /// The project on the endpoint, as plans name them.
+    public var planTarget: Plan.Target {
+        Plan.Target(endpoint: configuration.planEndpoint ?? configuration.endpoint, project: configuration.project)
+    }
+
+    /// The service's time now, by the clock its answers carry (the local clock before any answer).
+    var serviceNow: Date {
+        serviceClock.estimate(at: .now).map { Date(timeIntervalSince1970: $0) } ?? Date()
+    }
+
+    func sendDirect(_ request: BackupsRequest) async throws(BackupsError) -> JSONValue {
         let response = try await perform(request)
         if let json = response.json { return json }
         if response.body.isEmpty { return .null }
@@ -118,6 +134,10 @@ public final class BackupsClient: Sendable {
 
     /// Sends and decodes into a Codable model.
     public func send<T: Decodable>(_ request: BackupsRequest, as type: T.Type) async throws(BackupsError) -> T {
+        if configuration.planner != nil {
+            let json = try await send(request)
+            return try decode(type, (try? JSONCodec.encodeBytes(json)) ?? [], status: 200)
+        }
         let response = try await perform(request)
         return try decode(type, response.body, status: response.status)
     }
@@ -148,7 +168,7 @@ public final class BackupsClient: Sendable {
         try await send(.updatePolicy(id, changes), as: BackupPolicy.self)
     }
     public func deletePolicy(_ id: String) async throws(BackupsError) {
-        _ = try await perform(.deletePolicy(id))
+        _ = try await send(.deletePolicy(id))
     }
     public func listArchives(_ queries: [Query] = [], total: Bool? = nil) async throws(BackupsError) -> ItemList<BackupArchive> {
         try await list(.listArchives(queries.map(\.description)), BackupArchive.self, total: total)
@@ -160,7 +180,7 @@ public final class BackupsClient: Sendable {
         try await send(.createArchive(services: services, resourceId: resourceId), as: BackupArchive.self)
     }
     public func deleteArchive(_ id: String) async throws(BackupsError) {
-        _ = try await perform(.deleteArchive(id))
+        _ = try await send(.deleteArchive(id))
     }
     public func createRestoration(archiveId: String, services: [String], newResourceId: String? = nil,
                                   newResourceName: String? = nil) async throws(BackupsError) -> BackupRestoration

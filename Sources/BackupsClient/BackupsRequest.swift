@@ -121,8 +121,25 @@ public struct BackupsRequest: Sendable {
             try Validation.retention(p.retention)
             try Validation.schedule(p.schedule)
         }
-        // "unique()" asks the server to choose: then a retry could create a second policy.
-        let idempotency: Idempotency = p.id == ID.uniqueMarker ? .createServerID(nil) : .createWithID(verifyPath: "/backups/policies/" + p.id)
+        // "unique()" asks the server to choose: what a first attempt may have made is a policy
+        // of the same resource, services, schedule, retention and name.
+        let idempotency: Idempotency
+        if p.id == ID.uniqueMarker {
+            var candidates = try listPolicies([
+                (p.resourceId.map { Query.equal("resourceId", .string($0)) } ?? Query.isNull("resourceId")).description,
+                Query.orderDesc("$createdAt").description, Query.limit(50).description,
+            ])
+            candidates.total = false
+            let wanted = p
+            idempotency = .createServerID(Reconciliation(candidates: candidates) { record in
+                Set(record["services"]?.arrayValue?.compactMap(\.stringValue) ?? []) == Set(wanted.services)
+                    && record["resourceId"]?.stringValue == wanted.resourceId && record["retention"]?.intValue == wanted.retention
+                    && record["schedule"]?.stringValue == wanted.schedule && record["name"]?.stringValue == (wanted.name ?? "")
+                    && (record["enabled"]?.boolValue ?? true) == (wanted.enabled ?? true)
+            })
+        } else {
+            idempotency = .createWithID(verifyPath: "/backups/policies/" + p.id)
+        }
         return BackupsRequest(.POST, "/backups/policies", body: p.json, idempotency: idempotency, noun: "policy")
     }
 

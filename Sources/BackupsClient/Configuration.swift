@@ -105,6 +105,11 @@ public struct ClientConfiguration: Sendable {
     public var maxConnections = 1024
     /// Logs each request (method, path, status, attempt, milliseconds); never headers or key.
     public var logger: Logger? = nil
+    /// A dry run: mutations become steps of the planner's plan and are not sent (see `Planner`).
+    public var planner: Planner?
+    /// The endpoint as plans name it, when not the URL (the embedded emulator, whose port
+    /// changes from run to run, is named by its state file).
+    public var planEndpoint: String?
 
     public init(endpoint: String, project: String, apiKey: APIKey) {
         self.endpoint = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint

@@ -33,14 +33,14 @@ enum BackupsModule {
             "get": { try mutations.get($0, BackupsRequest.getPolicy) },
             "create": { try mutations.createPolicy($0) },
             "update": { try mutations.updatePolicy($0) },
-            "delete": { try mutations.delete($0, noun: "policy", get: BackupsRequest.getPolicy, delete: BackupsRequest.deletePolicy) },
+            "delete": { try mutations.delete($0, BackupsRequest.deletePolicy) },
         ]) { a, _ in a })
         stack.setField(-2, "policies")
 
         stack.pushModuleTable(list("archives", BackupsRequest.listArchives).merging([
             "get": { try mutations.get($0, BackupsRequest.getArchive) },
             "create": { try mutations.createArchive($0) },
-            "delete": { try mutations.delete($0, noun: "archive", get: BackupsRequest.getArchive, delete: BackupsRequest.deleteArchive) },
+            "delete": { try mutations.delete($0, BackupsRequest.deleteArchive) },
         ]) { a, _ in a })
         stack.setField(-2, "archives")
 
@@ -79,6 +79,15 @@ enum BackupsModule {
             return .values(1)
         })
         stack.setField(-2, "_config")
+
+        stack.push(function: { call in
+            // backups.plan() -> the dry run's plan so far, as its file would hold it (nil when
+            // this is not a dry run).
+            guard let planner = connection.configuration.planner else { return call.push(JSONValue.null) }
+            call.stack.pushPlain(planner.plan().json)
+            return .values(1)
+        })
+        stack.setField(-2, "plan")
 
         stack.push(function: DoctorBinding.function(connection))
         stack.setField(-2, "_doctor")

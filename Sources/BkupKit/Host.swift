@@ -52,6 +52,8 @@ public final class BkupHost {
     }
 
     public init(configuration: HostConfiguration = HostConfiguration()) throws {
+        var configuration = configuration
+        if configuration.dryRun && configuration.planner == nil { configuration.planner = Planner() }
         self.configuration = configuration
         if let key = configuration.apiKey { Secrets.shared.register(key) }
         lua = try LuaState(memoryLimit: configuration.limits.maxMemory, ignoreEnvironment: configuration.ignoreEnvironment)
@@ -95,19 +97,27 @@ public final class BkupHost {
         runLock.lock()
         defer { runLock.unlock() }
         guard !lua.isClosed else { return }
-        if configuration.dryRun { notice(backups.plan.summary) }
+        if let planner = configuration.planner {
+            backups.showPlannedLines()
+            notice(planner.summary)
+        }
         scheduler.cancelAll(reason: "host closed")
         lua.close()
         backups.shutdown()
     }
 
     /// What a dry run planned so far ("dry run: 2 creates, ...").
-    public var dryRunSummary: String { backups.plan.summary }
+    public var dryRunSummary: String { configuration.planner?.summary ?? "" }
 
     /// Reads the dry run's summary from any thread (for a watchdog's last words).
     public var dryRunSummaryReader: @Sendable () -> String {
-        let counts = backups.plan.counts
-        return { counts.summary }
+        let planner = configuration.planner
+        return { planner?.summary ?? "" }
+    }
+
+    /// A dry run's plan so far, with the script that made it (nil when this is not a dry run).
+    public func plan(script: String? = nil, arguments: [String] = []) -> Plan? {
+        configuration.planner?.plan(script: script, arguments: arguments)
     }
 
     /// Stops the running script at its next instruction (`interrupted!`), cancelling every

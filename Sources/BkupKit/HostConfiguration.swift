@@ -14,6 +14,9 @@ public struct HostConfiguration: Sendable {
     /// A PEM file of certificate authorities to trust besides the system's (a private CA).
     public var caFile: String?
     public var dryRun = false
+    /// Where a dry run's steps go; nil: the host makes its own. Hosts that share one (the
+    /// projects of a fleet) make one plan together.
+    public var planner: Planner?
     public var concurrency = 16
     /// The project on the embedded emulator (any name is a project of its own there).
     public var emulatorProject: String?

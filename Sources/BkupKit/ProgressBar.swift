@@ -6,16 +6,16 @@ import Glibc
 
 /// A one-line progress bar on stderr (done/total, rate, failures, ETA), drawn only when stderr
 /// is a terminal and redrawn at most ten times a second.
-final class ProgressBar {
+public final class ProgressBar {
     private var start: ContinuousClock.Instant?
     private var lastDraw: ContinuousClock.Instant?
     let enabled: Bool
 
-    init(enabled: Bool) { self.enabled = enabled }
+    public init(enabled: Bool) { self.enabled = enabled }
 
-    static var stderrIsTerminal: Bool { isatty(2) != 0 }
+    public static var stderrIsTerminal: Bool { isatty(2) != 0 }
 
-    func update(done: Int, total: Int, failures: Int, finished: Bool) {
+    public func update(done: Int, total: Int, failures: Int, finished: Bool) {
         guard enabled, total > 0 else { return }
         let now = ContinuousClock.now
         if start == nil { start = now }

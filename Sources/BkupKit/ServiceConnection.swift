@@ -11,7 +11,12 @@ public struct ServiceEndpoint: Sendable {
     /// A line for the one-time notice ("using the embedded emulator at ...").
     public var notice: String?
     public var isEmulator: Bool
-    public init(endpoint: String, project: String, apiKey: APIKey, notice: String? = nil, isEmulator: Bool = false) {
+    /// The endpoint as plans name it, when not the URL (the embedded emulator's port changes
+    /// from run to run; its state file does not).
+    public var planName: String?
+    public init(endpoint: String, project: String, apiKey: APIKey, notice: String? = nil, isEmulator: Bool = false,
+                planName: String? = nil) {
+        self.planName = planName
         self.endpoint = endpoint
         self.project = project
         self.apiKey = apiKey
@@ -28,7 +33,6 @@ final class ServiceConnection {
     let notice: (String) -> Void
     private var client: BackupsClient?
     private(set) var endpoint: ServiceEndpoint?
-    var plan = DryRunPlan()
 
     init(configuration: HostConfiguration, scheduler: LuaScheduler, notice: @escaping (String) -> Void) {
         self.configuration = configuration
@@ -36,27 +40,11 @@ final class ServiceConnection {
         self.notice = notice
     }
 
-    var isDryRun: Bool { configuration.dryRun }
+    var isDryRun: Bool { configuration.planner != nil }
 
     func resolve() throws -> ServiceEndpoint {
         if let endpoint { return endpoint }
-        let resolved: ServiceEndpoint
-        if let url = configuration.endpoint {
-            guard let project = configuration.project else {
-                throw BackupsError.argument("no project: set --project or APPWRITE_PROJECT_ID")
-            }
-            guard let key = configuration.apiKey else {
-                throw BackupsError.argument("no API key: set --key-file or APPWRITE_API_KEY")
-            }
-            resolved = ServiceEndpoint(endpoint: url, project: project, apiKey: key)
-        } else if let start = configuration.emulatorStarter {
-            var started = try start()
-            // backups.connect{project = ...} on the emulator: any name is a project of its own.
-            if let project = configuration.emulatorProject { started.project = project }
-            resolved = started
-        } else {
-            throw BackupsError.argument("no endpoint: set --endpoint or APPWRITE_ENDPOINT")
-        }
+        let resolved = try configuration.resolveEndpoint()
         if let line = resolved.notice { notice(line) }
         endpoint = resolved
         return resolved
@@ -64,15 +52,7 @@ final class ServiceConnection {
 
     func theClient() throws -> BackupsClient {
         if let client { return client }
-        let e = try resolve()
-        var c = ClientConfiguration(endpoint: e.endpoint, project: e.project, apiKey: e.apiKey)
-        c.selfSigned = configuration.selfSigned
-        c.caFile = configuration.caFile
-        c.endpointConcurrency = configuration.endpointConcurrency
-        if configuration.verbose { c.logger = StderrLog.logger() }
-        if let retry = configuration.retry { c.retry = retry }
-        c.maxConnections = max(c.maxConnections, configuration.concurrency * 2)
-        let made = try BackupsClient(configuration: c)
+        let made = try configuration.makeClient(for: try resolve())
         client = made
         return made
     }
@@ -81,9 +61,54 @@ final class ServiceConnection {
         client = nil
     }
 
-    /// Sends a request from Lua: the coroutine yields until the answer is there.
+    /// Sends a request from Lua: the coroutine yields until the answer is there. In a dry run,
+    /// the lines of what was planned are shown as answers arrive, on the host's thread.
     func send(_ call: LuaCall, _ request: BackupsRequest, deliver: @escaping (LuaStack, JSONValue) throws -> Int32) throws -> LuaReturn {
         let client = try theClient()
-        return try scheduler.await(call, operation: { try await client.send(request) }, deliver: deliver)
+        guard configuration.planner != nil else {
+            return try scheduler.await(call, operation: { try await client.send(request) }, deliver: deliver)
+        }
+        return try scheduler.await(call, operation: { try await client.send(request) }, deliver: { [self] stack, value in
+            showPlannedLines()
+            return try deliver(stack, value)
+        })
+    }
+
+    /// Shows the lines of steps planned for this connection's project since the last call.
+    func showPlannedLines() {
+        guard let planner = configuration.planner, let client else { return }
+        for line in planner.takeLines(for: client.planTarget) { notice(line) }
+    }
+}
+
+extension HostConfiguration {
+    /// Where this configuration's requests go: the endpoint, or the embedded emulator (started
+    /// now, if that is where).
+    public func resolveEndpoint() throws -> ServiceEndpoint {
+        if let url = endpoint {
+            guard let project else { throw BackupsError.argument("no project: set --project or APPWRITE_PROJECT_ID") }
+            guard let apiKey else { throw BackupsError.argument("no API key: set --key-file or APPWRITE_API_KEY") }
+            return ServiceEndpoint(endpoint: url, project: project, apiKey: apiKey)
+        } else if let start = emulatorStarter {
+            var started = try start()
+            // backups.connect{project = ...} on the emulator: any name is a project of its own.
+            if let emulatorProject { started.project = emulatorProject }
+            return started
+        }
+        throw BackupsError.argument("no endpoint: set --endpoint or APPWRITE_ENDPOINT")
+    }
+
+    /// A client of `e` with this configuration's TLS, retry, concurrency and dry-run settings.
+    public func makeClient(for e: ServiceEndpoint) throws -> BackupsClient {
+        var c = ClientConfiguration(endpoint: e.endpoint, project: e.project, apiKey: e.apiKey)
+        c.selfSigned = selfSigned
+        c.caFile = caFile
+        c.endpointConcurrency = endpointConcurrency
+        if verbose { c.logger = StderrLog.logger() }
+        if let retry { c.retry = retry }
+        c.maxConnections = max(c.maxConnections, concurrency * 2)
+        c.planner = planner
+        c.planEndpoint = e.planName
+        return try BackupsClient(configuration: c)
     }
 }

@@ -26,6 +26,8 @@ struct Arguments {
     var keyFile: String?
     /// Where to write the script's results (or its error) as JSON, for a parent process.
     var resultFile: String?
+    /// --plan-out FILE: where a dry run writes its plan.
+    var planOut: String?
     var argv: [String]
 
     static let synopsis = "usage: bkup [options] [script [args]]"
@@ -78,6 +80,10 @@ struct Arguments {
                 $0.configuration.caFile = $1
             },
             Option("--dry-run", help: "print mutations as a plan instead of sending them") { a, _ in a.configuration.dryRun = true },
+            Option("--plan-out", value: "FILE", help: "a dry run (implied) that writes its plan to FILE, for bkup apply FILE") {
+                $0.planOut = $1
+                $0.configuration.dryRun = true
+            },
             Option("--concurrency", value: "N", help: "default concurrency of task.map (default 16)") {
                 $0.configuration.concurrency = try OptionValue.integer($1, "--concurrency", in: 1...10_000, "a whole number from 1 to 10000")
             },

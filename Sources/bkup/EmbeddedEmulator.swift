@@ -19,6 +19,9 @@ enum EmbeddedEmulator {
         if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
     }
 
+    /// How plans name the embedded emulator: by its state, since its port changes every run.
+    static func planName(_ path: String) -> String { "bkup-emulator://" + path }
+
     /// Starts the emulator on a free loopback port, on the default state file; once per process:
     /// every host of a fleet, and every connection, shares it (the first says where it is).
     static func starter() -> @Sendable () throws -> ServiceEndpoint {
@@ -26,7 +29,8 @@ enum EmbeddedEmulator {
             try running.withLock { server in
                 if let server {
                     return ServiceEndpoint(endpoint: server.url, project: server.configuration.project,
-                                           apiKey: APIKey(server.configuration.key), isEmulator: true)
+                                           apiKey: APIKey(server.configuration.key), isEmulator: true,
+                                           planName: planName(server.configuration.dataPath ?? ""))
                 }
                 var config = EmulatorConfiguration()
                 // Any project name is a project of its own, as rehearsing a fleet needs.
@@ -40,7 +44,7 @@ enum EmbeddedEmulator {
                 return ServiceEndpoint(
                     endpoint: started.url, project: config.project, apiKey: APIKey(config.key),
                     notice: "bkup: no endpoint configured; using the embedded emulator at \(started.url) (state: \(path))",
-                    isEmulator: true)
+                    isEmulator: true, planName: planName(path))
             }
         }
     }

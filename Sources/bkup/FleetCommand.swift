@@ -12,6 +12,8 @@ enum FleetCommand {
         var status = "ok"
         var seconds = 0.0
         var lastLine = ""
+        /// A dry run's plan for this project.
+        var plan: Plan?
         var failed: Bool { status != "ok" }
     }
 
@@ -50,7 +52,12 @@ enum FleetCommand {
         done.wait()
         let results = outcomes.withLock { table in members.compactMap { table[$0.name] } }
         printSummary(results, width: width, limit: limit)
-        return results.contains(where: \.failed) ? 1 : 0
+        let status: Int32 = results.contains(where: \.failed) ? 1 : 0
+        guard let planOut = args.planOut else { return status }
+        // One plan file for the whole fleet: each step is tagged with its project.
+        let plan = Plan.merging(results.compactMap(\.plan), script: embedded.map { "bkup run \($0.name)" } ?? args.scriptName,
+                                arguments: args.scriptArgs)
+        return PlanOutput.write(plan, to: planOut, status: status)
     }
 
     static func runOne(_ member: FleetMember, fleet: FleetFile, base: HostConfiguration, args: Arguments,
@@ -67,6 +74,7 @@ enum FleetCommand {
             let guardian = RunGuard(host: host, limits: configuration.limits, lastWords: { ["(in project \(member.name))"] })
             guardian.start()
             defer {
+                outcome.plan = host.plan()
                 guardian.stateClosing()
                 host.close()
                 guardian.finish()

@@ -8,6 +8,8 @@ enum Commands {
           bkup serve [options]            run the local Backups emulator (bkup serve --help)
           bkup run [options] NAME [args]  run a ready-made script (bkup run lists them)
           bkup doctor [options]           check the endpoint, TLS, project, key, scopes, clock
+          bkup apply [options] PLAN       apply a plan made by --plan-out (bkup apply --help)
+          bkup plan show [--format F] PLAN  show a plan: text, table or json
           bkup help [TOPIC]               this help; TOPIC: serve, run, lua, a script's name, or a
                                           name of the Lua API such as backups.rotate
           bkup help --man                 the manual page, as roff
@@ -32,6 +34,9 @@ enum HelpCommand {
             return 0
         case "serve":
             print(ServeCommand.usage)
+            return 0
+        case "apply", "plan":
+            print(ApplyCommand.usage + "Options:\n" + ApplyCommand.reader.helpText())
             return 0
         case "run", "scripts":
             print(RunCommand.usage + "\n" + RunCommand.list)
@@ -96,6 +101,12 @@ enum ManPage {
             .B bkup doctor
             [\\fIoptions\\fR] [\\fB\\-\\-format json\\fR]
             .br
+            .B bkup apply
+            [\\fIoptions\\fR] \\fIplan\\fR
+            .br
+            .B bkup plan show
+            [\\fB\\-\\-format\\fR \\fIF\\fR] \\fIplan\\fR
+            .br
             .B bkup help
             [\\fItopic\\fR | \\fB\\-\\-man\\fR]
             .SH DESCRIPTION
@@ -111,6 +122,9 @@ enum ManPage {
             page += ".RS\n.TP\n.B \(escape(script.name))\n\(escape(script.summary))\n.RE\n"
         }
         page += ".TP\n.B bkup doctor\n" + escape("Checks the configuration against the service, one line per step (settings, URL, DNS, TCP, TLS, Appwrite, project, key, scopes, clock, latency), with what to do where one fails; exits 1 if one did. --format json for scripts.") + "\n"
+        page += ".TP\n.BI \"bkup apply \" plan\n" + escape("Applies a plan file made by bkup --dry-run --plan-out: shows it, asks on a terminal, refuses a plan for another endpoint or project, sends each step whose precondition holds (the record unchanged since the plan, or absent for a create), refuses the others, and ends with applied, refused, failed and already applied counts; exits 1 if a step was refused or failed. Applying a plan again applies nothing. Its options:") + "\n"
+        page += options(ApplyCommand.reader)
+        page += ".TP\n.BI \"bkup plan show \" plan\n" + escape("Shows a plan without applying it: --format text (default), table or json.") + "\n"
         page += ".TP\n.BI \"bkup help \" topic\n" + escape("Help on serve, run, lua, a script, or a name of the Lua API such as backups.rotate; --man prints this page.") + "\n"
         page += ".SH ENVIRONMENT\n"
         var variables: [(String, String)] = []

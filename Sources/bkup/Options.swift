@@ -21,6 +21,14 @@ struct Option<Target>: Sendable {
         self.apply = apply
     }
 
+    init(names: [String], value: String?, environment: String?, help: String, apply: @escaping @Sendable (inout Target, String) throws -> Void) {
+        self.names = names
+        self.value = value
+        self.environment = environment
+        self.help = help
+        self.apply = apply
+    }
+
     /// "-e stat", "--endpoint URL", "-h, --help"
     var synopsis: String {
         names.joined(separator: ", ") + (value.map { " " + $0 } ?? "")

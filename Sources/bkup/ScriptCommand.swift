@@ -59,10 +59,17 @@ enum ScriptCommand {
         let guardian = RunGuard(host: host, limits: configuration.limits, lastWords: { dryRun ? [summary()] : [] })
         guardian.start()
         let results = ResultFile(path: args.resultFile, host: host)
+        let planOut = args.planOut
+        let scriptName = embedded.map { "bkup run \($0.name)" } ?? args.scriptName
+        let writePlan = { (status: Int32) -> Int32 in
+            guard let planOut else { return status }
+            return PlanOutput.write(host.plan(script: scriptName, arguments: args.scriptArgs), to: planOut, status: status)
+        }
         host.lua.exitHandler = { code, close in
             // os.exit ends the process, as in lua: the state closes first if asked (running
             // finalizers and to-be-closed variables), a dry run's summary is printed either way.
             StandardStreams.flush()
+            let code = writePlan(code)
             results.exited(code)
             if dryRun { StandardStreams.writeError(summary() + "\n") }
             guardian.stateClosing()
@@ -77,8 +84,8 @@ enum ScriptCommand {
         if args.showVersion { print(BkupVersion.banner) }
         host.lua.setArgTable(argv: args.argv, scriptIndex: args.scriptIndex)
 
-        if let status = host.lua.interruptingOnSIGINT({ run(args, in: host, results: results, embedded: embedded) }) { return status }
-        return REPL(host: host, guardian: guardian, versionShown: args.showVersion).run()
+        if let status = host.lua.interruptingOnSIGINT({ run(args, in: host, results: results, embedded: embedded) }) { return writePlan(status) }
+        return writePlan(REPL(host: host, guardian: guardian, versionShown: args.showVersion).run())
     }
 
     /// LUA_INIT, then the -e and -l actions, then the script; nil means "go on into the REPL".

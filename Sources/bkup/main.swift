@@ -18,5 +18,7 @@ case "serve": exit(ServeCommand.run(Array(argv.dropFirst(2))))
 case "run": exit(RunCommand.run(argv))
 case "help": exit(HelpCommand.run(Array(argv.dropFirst(2))))
 case "doctor": exit(RunCommand.doctor(argv))
+case "apply": exit(ApplyCommand.run(Array(argv.dropFirst(2)), showOnly: false))
+case "plan": exit(PlanCommand.run(Array(argv.dropFirst(2))))
 default: exit(ScriptCommand.run(argv))
 }

@@ -37,6 +37,44 @@ final class ClientTests: XCTestCase {
         .init(id: id, name: "Nightly \(id)", services: ["databases"], resourceId: "db-0001", retention: 7, schedule: "0 2 * * *")
     }
 
+    /// A Swift embedder gets dry runs from the client itself: mutations are planned, reads sent,
+    /// and the plan is applied later by `PlanApplier`.
+    func testAClientWithAPlannerPlansAndAnApplierApplies() async throws {
+        let direct = try makeClient()
+        _ = try await direct.createPolicy(newPolicy("p1"))
+        var c = ClientConfiguration(endpoint: emulator.url, project: emulator.project, apiKey: emulator.key)
+        c.planner = Planner()
+        let dry = try BackupsClient(configuration: c)
+        let sent = try await requests()
+        let updated = try await dry.updatePolicy("p1", .init(retention: 9))
+        XCTAssertEqual(updated.retention, 9)
+        let made = try await dry.createPolicy(newPolicy("p2"))
+        let readBack = try await dry.getPolicy("p2")
+        XCTAssertEqual(readBack.id, made.id, "a planned record reads back")
+        try await dry.deletePolicy("p1")
+        do {
+            _ = try await dry.getPolicy("p1")
+            XCTFail("deleted in the plan")
+        } catch { XCTAssertEqual(error.code, 404) }
+        let plan = c.planner!.plan()
+        XCTAssertEqual(plan.steps.map { "\($0.operation.rawValue) \($0.id ?? "")" }, ["create p2", "delete p1"], "the update folded into the delete")
+        let sentNow = try await requests()
+        let stored = try await direct.getPolicy("p1")
+        XCTAssertEqual(stored.retention, 7, "nothing was changed")
+        let count = try await direct.listPolicies().total
+        XCTAssertEqual(count, 1)
+        // Only reads were sent: the service's clock (for the plan's time), p1 (to update it), p2
+        // (is its ID free?); the delete of p1 rests on what the update read.
+        XCTAssertEqual(sentNow - sent, 3)
+
+        let results = await PlanApplier(plan: plan, clients: [dry.planTarget: direct]).apply()
+        XCTAssertEqual(results.map(\.outcome), [.applied, .applied])
+        let left = try await direct.listPolicies().items.map(\.id)
+        XCTAssertEqual(left, ["p2"])
+        let again = await PlanApplier(plan: plan, clients: [dry.planTarget: direct]).apply()
+        XCTAssertEqual(again.map(\.outcome), [.alreadyApplied("already exists as planned"), .alreadyApplied("already gone")])
+    }
+
     func testAllEndpointsTyped() async throws {
         let created = try await client.createPolicy(newPolicy("nightly-1"))
         XCTAssertEqual(created.id, "nightly-1")

@@ -178,19 +178,30 @@ final class LuaAPITests: XCTestCase {
             backups.policies.delete("old")
             local a = backups.archives.create{services = {"databases"}, resourceId = "db-0001"}
             local ok, e = pcall(backups.policies.delete, "missing")
-            return p.id, p.retention, u.retention, a.status, e.code, backups.config.dryRun
+            -- What the plan deleted is gone for the rest of the run; what it made is there.
+            local gone = select(2, pcall(backups.policies.get, "old"))
+            local made = backups.policies.get("nightly-db-0002")
+            local again = select(2, pcall(backups.policies.create, {id = "nightly-db-0002", services = {"databases"}, retention = 1, schedule = "0 1 * * *"}))
+            local plan = backups.plan()
+            local ops = {}
+            for _, s in ipairs(plan.steps) do ops[#ops + 1] = s.operation .. " " .. s.record .. " " .. (s.id or "(new)") end
+            return p.id, p.retention, u.retention, same.retention, a.status, e.code, backups.config.dryRun, gone.code, made.retention,
+              again.type, plan.bkupPlan, plan.counts.creates, plan.counts.updates, plan.counts.deletes, table.concat(ops, ", ")
             """)
-        XCTAssertEqual(r, ["nightly-db-0002", 30, 30, "completed", 404, true])
+        XCTAssertEqual(r, ["nightly-db-0002", 30, 30, 7, "completed", 404, true, 404, 30, "backup_policy_already_exists", 1, 2, 0, 1,
+                           "create policy nightly-db-0002, create archive (new), delete policy old"])
         XCTAssertEqual(try snapshot(), before, "byte for byte")
+        // The second update undoes the first: the plan keeps neither.
         XCTAssertEqual(notices, [
             "+ policy nightly-db-0002 (databases, resource db-0002, 0 2 * * *, 30d)",
             "~ policy nightly-db-0001: retention 7 → 30",
-            "= policy nightly-db-0001: no change",
+            "~ policy nightly-db-0001: retention 30 → 7",
             "- policy old",
             "+ archive (databases, resource db-0001)",
         ])
         dry.close()
-        XCTAssertEqual(notices.last, "dry run: 2 creates, 1 update, 1 delete planned; nothing was sent")
+        XCTAssertEqual(notices.last, "dry run: 2 creates, 0 updates, 1 delete planned; nothing was sent")
+        XCTAssertEqual(try host().run(string: "return backups.plan()"), [.null], "no plan outside a dry run")
     }
 
     func testInterruptCancelsRequestsInFlight() throws {

@@ -56,6 +56,8 @@ local docs = {
   {"backups.fleet", "backups.fleet(path) --> {connection, ...}", "The projects of a fleet file (JSON or Lua), as connections with a name. bkup --fleet FILE script.lua runs a script once per project."},
   {"backups.doctor", "backups.doctor() --> report",
    "Checks the configuration against the service, step by step: settings and key file, URL, DNS, TCP, TLS, Appwrite, project, key, scopes (read-only probes), clock, latency. report.ok, report.checks, print(report). bkup doctor runs it."},
+  {"backups.plan", "backups.plan() --> plan | nil",
+   "In a dry run, the plan so far as its file would hold it: bkupPlan (the format version), made, targets, counts {creates, updates, deletes} and steps (each with operation, record, id, request, precondition, summary). nil when not a dry run. bkup --plan-out FILE writes it; bkup apply FILE applies it."},
   {"backups.now", "backups.now() --> ISO date", "The service's clock: an emulator's virtual time when rehearsing, else this machine's."},
   {"cron.describe", "cron.describe(expr) --> string", "The schedule in words: 'at 02:00 on Monday through Friday (UTC)'."},
   {"cron.validate", "cron.validate(expr) --> true | false, why", "Checks a cron expression with the grammar the service uses (dragonmantank/cron-expression): 5 fields, names, steps, ? in either day field, L (last day), 15W (nearest weekday), LW (last weekday), 5L (last Friday), 5#3 (third Friday), and @yearly @annually @monthly @weekly @daily @midnight @hourly."},

@@ -1,0 +1,195 @@
+import BkupJSON
+import BkupKit
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `bkup apply [options] PLAN` and `bkup plan show [--format F] PLAN`: a plan file made by
+/// `bkup --dry-run --plan-out PLAN`, shown, confirmed, checked against the configured
+/// connection, and applied step by step (see `PlanApplier`).
+enum ApplyCommand {
+    struct Options {
+        var base: Arguments
+        var yes = false
+        var show = false
+        var format = "text"
+        var help = false
+    }
+
+    static let usage = "usage: bkup apply [options] PLAN\n       bkup plan show [--format text|table|json] PLAN\n"
+        + "Shows a plan made by bkup --dry-run --plan-out PLAN, asks on a terminal, and applies it: a step whose record\n"
+        + "changed since the plan is refused and not sent. Exit status 1 if a step was refused or failed.\n"
+
+    static let reader: OptionReader<Options> = {
+        func lifted(_ o: Option<Arguments>) -> Option<Options> {
+            Option<Options>(names: o.names, value: o.value, environment: o.environment, help: o.help) { a, v in try o.apply(&a.base, v) }
+        }
+        let service = Arguments.reader.sections.first { $0.title == "The service" }!.options.filter { !["--dry-run", "--plan-out"].contains($0.names[0]) }
+        let fleet = Arguments.reader.option(named: "--fleet")!
+        return OptionReader(sections: [
+            OptionSection(title: "Applying", options: [
+                Option("--yes", help: "apply without asking (a terminal is asked; anything else is not)") { a, _ in a.yes = true },
+                Option("--show", help: "show the plan and end; nothing is sent") { a, _ in a.show = true },
+                Option("--format", value: "F", help: "how --show and bkup plan show print it: text (default), table or json") {
+                    guard ["text", "table", "json"].contains($1) else {
+                        throw UsageError(description: "--format: text, table or json expected, got '\($1)'")
+                    }
+                    $0.format = $1
+                },
+                Option("--help", help: "show this help, then end") { a, _ in a.help = true },
+            ]),
+            OptionSection(title: "The service (as for bkup itself)", options: service.map(lifted) + [lifted(fleet)]),
+        ])
+    }()
+
+    static func run(_ argv: [String], showOnly: Bool) -> Int32 {
+        let name = showOnly ? "bkup plan show" : "bkup apply"
+        var options: Options
+        let path: String
+        do {
+            options = Options(base: try Arguments(["bkup"]))
+            let rest = try reader.read(argv, from: 0, into: &options)
+            if options.help {
+                print(usage + "Options:\n" + reader.helpText())
+                return 0
+            }
+            let operands: [String]
+            switch rest {
+            case .operand(let i), .afterDoubleDash(let i): operands = Array(argv[i...])
+            case .end: operands = []
+            }
+            guard operands.count == 1 else { throw UsageError(description: operands.isEmpty ? "which plan? give its file" : "one plan file at a time") }
+            path = operands[0]
+        } catch {
+            StandardStreams.writeError("\(name): \(error)\n\(usage)")
+            return 2
+        }
+        let plan: Plan
+        do {
+            guard let bytes = FileManager.default.contents(atPath: path) else { throw Plan.FileError(description: "cannot read the file") }
+            plan = try Plan.read(Array(bytes))
+        } catch {
+            StandardStreams.writeError("\(name): \(path): \(error)\n")
+            return 2
+        }
+        if showOnly || options.show {
+            print(PlanView.render(plan, format: options.format), terminator: "")
+            return 0
+        }
+        return apply(plan, path: path, options: options)
+    }
+
+    static func apply(_ plan: Plan, path: String, options: Options) -> Int32 {
+        guard !plan.steps.isEmpty else {
+            print(PlanView.render(plan, format: "text") + "nothing to apply: the plan has no steps")
+            return 0
+        }
+        let clients: [Plan.Target: BackupsClient]
+        do { clients = try connect(plan, options.base) } catch {
+            StandardStreams.writeError("bkup apply: \(Secrets.shared.redact("\(error)"))\n")
+            return 1
+        }
+        print(PlanView.render(plan, format: "text"), terminator: "")
+        if !options.yes && isatty(0) != 0 && isatty(2) != 0 {
+            StandardStreams.writeError("Apply these \(plan.steps.count) steps to \(plan.targets.map(\.description).joined(separator: ", "))? [y/N] ")
+            let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+            guard answer == "y" || answer == "yes" else {
+                StandardStreams.writeError("bkup apply: not applied; nothing was sent\n")
+                return 1
+            }
+        }
+        let applier = PlanApplier(plan: plan, clients: clients, concurrency: options.base.configuration.concurrency)
+        let bar = UncheckedBar(ProgressBar(enabled: ProgressBar.stderrIsTerminal))
+        let done = DispatchSemaphore(value: 0)
+        let box = ResultsBox()
+        Task {
+            box.results = await applier.apply { finished, total, problems in
+                bar.lock.withLock { bar.value.update(done: finished, total: total, failures: problems, finished: finished == total) }
+            }
+            done.signal()
+        }
+        done.wait()
+        return report(box.results, plan: plan)
+    }
+
+    /// One client per target of the plan, from the configured connection (or the fleet file's):
+    /// a plan for anything else is refused before anything is sent.
+    static func connect(_ plan: Plan, _ args: Arguments) throws -> [Plan.Target: BackupsClient] {
+        var base = args.configuration
+        if let keyFile = args.keyFile {
+            base.apiKey = try APIKey.read(fromFile: keyFile)
+            base.keyFile = keyFile
+        }
+        base.fillFromEnvironment()
+        if base.endpoint == nil { base.emulatorStarter = EmbeddedEmulator.starter() }
+        var configurations = [base]
+        if let fleetFile = args.fleetFile {
+            let fleet = try FleetFile.read(fleetFile)
+            configurations = try fleet.members.map { try fleet.configuration(for: $0, base: base) }
+        }
+        var available: [Plan.Target: (HostConfiguration, ServiceEndpoint)] = [:]
+        for configuration in configurations {
+            let e = try configuration.resolveEndpoint()
+            available[Plan.Target(endpoint: e.planName ?? e.endpoint, project: e.project)] = (configuration, e)
+        }
+        var clients: [Plan.Target: BackupsClient] = [:]
+        for target in plan.targets {
+            guard let (configuration, e) = available[target] else {
+                let configured = available.keys.sorted().map(\.description).joined(separator: ", ")
+                throw UsageError(description: "the plan is for \(target), but the configured connection is \(configured): nothing was sent"
+                                 + (args.fleetFile == nil && plan.targets.count > 1 ? " (a plan of several projects is applied with --fleet FILE)" : ""))
+            }
+            clients[target] = try configuration.makeClient(for: e)
+        }
+        return clients
+    }
+
+    static func report(_ results: [PlanApplier.Result], plan: Plan) -> Int32 {
+        var applied = 0, already = 0, refused = 0, failed = 0
+        var lines: [String] = []
+        let tagged = plan.targets.count > 1
+        for r in results {
+            let what = "step \(r.number) " + (tagged ? "[\(r.step.target.project)] " : "") + r.step.summary
+            switch r.outcome {
+            case .applied: applied += 1
+            case .alreadyApplied: already += 1
+            case .refused(let why):
+                refused += 1
+                lines.append("refused: \(what): \(why)")
+            case .failed(let why):
+                failed += 1
+                lines.append("failed:  \(what): \(why)")
+            }
+        }
+        for line in lines { print(Secrets.shared.redact(line)) }
+        if already == results.count {
+            print("nothing to apply: all \(results.count) steps were already applied (this plan was applied before)")
+            return 0
+        }
+        print("apply: \(applied) applied, \(refused) refused, \(failed) failed, \(already) already applied")
+        return refused + failed > 0 ? 1 : 0
+    }
+}
+
+/// `bkup plan show [--format F] PLAN`.
+enum PlanCommand {
+    static func run(_ argv: [String]) -> Int32 {
+        guard argv.first == "show" else {
+            StandardStreams.writeError("bkup plan: show is the one subcommand (bkup plan show PLAN)\n" + ApplyCommand.usage)
+            return 2
+        }
+        return ApplyCommand.run(Array(argv.dropFirst()), showOnly: true)
+    }
+}
+
+private final class ResultsBox: @unchecked Sendable {
+    var results: [PlanApplier.Result] = []
+}
+
+private final class UncheckedBar: @unchecked Sendable {
+    let value: ProgressBar
+    let lock = NSLock()
+    init(_ value: ProgressBar) { self.value = value }
+}
