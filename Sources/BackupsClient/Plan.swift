@@ -35,7 +35,6 @@ public struct Plan: Sendable, Equatable {
 
     public enum Operation: String, Sendable, CaseIterable {
         case create, update, delete
-        var mark: String { self == .create ? "+" : self == .update ? "~" : "-" }
     }
 
     /// What must still hold for a step to be sent.

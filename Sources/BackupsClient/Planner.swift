@@ -93,19 +93,19 @@ public final class Planner: Sendable {
         }
         switch known {
         case .some(.some(let record)): return record
-        case .some(.none): throw Self.notFound(noun, key, inPlan: true)
+        case .some(.none): throw Self.deletedInPlan(noun, key)
         case .none: return try await client.sendDirect(try BackupsRequest.get(path: key.path, noun: noun))
         }
     }
 
-    static func notFound(_ noun: String, _ key: Key, inPlan: Bool) -> BackupsError {
+    /// The service's 404 for a record, as it would answer after the plan.
+    static func deletedInPlan(_ noun: String, _ key: Key) -> BackupsError {
         let id = key.path.split(separator: "/").last.map(String.init) ?? ""
         return BackupsError(code: 404, type: "backup_\(noun)_not_found",
-                            message: "\(noun.prefix(1).uppercased() + noun.dropFirst()) with the requested ID '\(id)' could not be found"
-                                + (inPlan ? " (deleted earlier in this dry run)." : "."))
+                            message: "\(noun.prefix(1).uppercased() + noun.dropFirst()) with the requested ID '\(id)' could not be found (deleted earlier in this dry run).")
     }
 
-    private func add(_ step: Plan.Step, key: Key?, record: JSONValue?) -> Int {
+    private func add(_ step: Plan.Step, key: Key?, record: JSONValue?) {
         state.withLock { s in
             s.sequence += 1
             s.steps[s.sequence] = step
@@ -114,12 +114,7 @@ public final class Planner: Sendable {
                 if let record { s.overlay[key] = (record, s.sequence) }
             }
             s.lines[step.target, default: []].append(step.summary)
-            return s.sequence
         }
-    }
-
-    private func say(_ line: String, _ target: Plan.Target) {
-        state.withLock { $0.lines[target, default: []].append(line) }
     }
 
     private func createPolicy(_ request: BackupsRequest, _ target: Plan.Target, _ client: BackupsClient) async throws(BackupsError) -> JSONValue {
@@ -146,7 +141,7 @@ public final class Planner: Sendable {
         let step = Plan.Step(target: target, operation: .create, noun: "policy", id: chosen == ID.uniqueMarker ? nil : id, body: body,
                              precondition: chosen == ID.uniqueMarker ? .noneMadeSince(madeAt(target)) : .absent,
                              summary: Self.createLine(chosen, body))
-        _ = add(step, key: key, record: record)
+        add(step, key: key, record: record)
         return record
     }
 
@@ -242,25 +237,20 @@ public final class Planner: Sendable {
         let record = try await current(key, noun: request.noun, client)
         let id = key.path.split(separator: "/").last.map(String.init) ?? ""
         let line = "- \(request.noun) \(id)"
-        // What the plan made or changed: its step goes, and the delete rests on what was read.
-        let original: Plan.Step?? = state.withLock { s in
-            guard let earlier = s.overlay[key] else { return .none }
-            let step = s.steps.removeValue(forKey: earlier.step)
-            s.overlay[key] = nil
+        state.withLock { s in
+            var precondition = Plan.Precondition.updatedAt(record["$updatedAt"]?.stringValue ?? "")
             s.gone.insert(key)
-            if step?.operation == .create { s.lines[key.target, default: []].append(line) }
-            return .some(step)
+            s.lines[key.target, default: []].append(line)
+            // What the plan made is simply not made; what it changed is deleted as first read.
+            if let earlier = s.overlay.removeValue(forKey: key), let step = s.steps.removeValue(forKey: earlier.step) {
+                guard step.operation == .update else { return }
+                precondition = step.precondition
+            }
+            s.sequence += 1
+            s.steps[s.sequence] = Plan.Step(
+                target: key.target, operation: .delete, noun: request.noun, id: id, body: .object([:]), precondition: precondition,
+                resourceId: request.noun == "policy" ? record["resourceId"]?.stringValue : nil, summary: line)
         }
-        if case .some(let step) = original, step?.operation != .update {
-            return .null
-        }
-        var precondition = Plan.Precondition.updatedAt(record["$updatedAt"]?.stringValue ?? "")
-        if case .some(let step?) = original { precondition = step.precondition }
-        let resourceId = request.noun == "policy" ? record["resourceId"]?.stringValue : nil
-        let step = Plan.Step(target: key.target, operation: .delete, noun: request.noun, id: id, body: .object([:]),
-                             precondition: precondition, resourceId: resourceId, summary: line)
-        _ = add(step, key: key, record: nil)
-        state.withLock { _ = $0.gone.insert(key) }
         return .null
     }
 
@@ -296,7 +286,7 @@ public final class Planner: Sendable {
         }
         let step = Plan.Step(target: target, operation: .create, noun: request.noun, id: nil, body: body,
                              precondition: .noneMadeSince(madeAt(target)), summary: line)
-        _ = add(step, key: Key(target: target, path: path), record: record)
+        add(step, key: Key(target: target, path: path), record: record)
         return record
     }
 }

@@ -117,13 +117,7 @@ enum ApplyCommand {
     /// One client per target of the plan, from the configured connection (or the fleet file's):
     /// a plan for anything else is refused before anything is sent.
     static func connect(_ plan: Plan, _ args: Arguments) throws -> [Plan.Target: BackupsClient] {
-        var base = args.configuration
-        if let keyFile = args.keyFile {
-            base.apiKey = try APIKey.read(fromFile: keyFile)
-            base.keyFile = keyFile
-        }
-        base.fillFromEnvironment()
-        if base.endpoint == nil { base.emulatorStarter = EmbeddedEmulator.starter() }
+        let base = try args.completedConfiguration()
         var configurations = [base]
         if let fleetFile = args.fleetFile {
             let fleet = try FleetFile.read(fleetFile)

@@ -143,6 +143,22 @@ struct Arguments {
         }
     }
 
+    /// The configuration as every command completes it: the key file read, APPWRITE_* filled
+    /// in (unless -E), and the embedded emulator where no endpoint is set. Throws for an
+    /// unreadable key file.
+    func completedConfiguration() throws -> HostConfiguration {
+        var c = configuration
+        if let keyFile {
+            c.apiKey = try APIKey.read(fromFile: keyFile)
+            c.keyFile = keyFile
+            c.origins["key"] = "--key-file \(keyFile)"
+        }
+        c.ignoreEnvironment = ignoreEnvironment
+        if !ignoreEnvironment { c.fillFromEnvironment() }
+        if c.endpoint == nil { c.emulatorStarter = EmbeddedEmulator.starter() }
+        return c
+    }
+
     var scriptName: String? { scriptIndex.map { argv[$0] } }
     var scriptArgs: [String] {
         guard let s = scriptIndex else { return [] }

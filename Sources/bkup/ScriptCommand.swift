@@ -31,21 +31,11 @@ enum ScriptCommand {
             return 0
         }
         if let directory = args.typesDirectory { return TypesCommand.write(into: directory) }
-        var configuration = args.configuration
-        do {
-            if let keyFile = args.keyFile {
-                configuration.apiKey = try APIKey.read(fromFile: keyFile)
-                configuration.keyFile = keyFile
-                configuration.origins["key"] = "--key-file \(keyFile)"
-            }
-        } catch {
+        let configuration: HostConfiguration
+        do { configuration = try args.completedConfiguration() } catch {
             StandardStreams.writeError("\(progname): --key-file: \(error)\n")
             return 2
         }
-        configuration.ignoreEnvironment = args.ignoreEnvironment
-        if !args.ignoreEnvironment { configuration.fillFromEnvironment() }
-
-        if configuration.endpoint == nil { configuration.emulatorStarter = EmbeddedEmulator.starter() }
         if args.fleetFile != nil { return FleetCommand.run(args, configuration: configuration, embedded: embedded) }
         let host: BkupHost
         do {
