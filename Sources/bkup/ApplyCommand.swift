@@ -23,8 +23,15 @@ enum ApplyCommand {
         + "changed since the plan is refused and not sent. Exit status 1 if a step was refused or failed.\n"
 
     static let reader: OptionReader<Options> = {
+        // The main command's own options, read into its arguments, with help for applying.
+        let helpHere = [
+            "--concurrency": "steps in flight at once (default 16)",
+            "--fleet": "the fleet file of the plan's projects (their endpoints and keys), for a plan made with --fleet",
+        ]
         func lifted(_ o: Option<Arguments>) -> Option<Options> {
-            Option<Options>(names: o.names, value: o.value, environment: o.environment, help: o.help) { a, v in try o.apply(&a.base, v) }
+            Option<Options>(names: o.names, value: o.value, environment: o.environment, help: helpHere[o.names[0]] ?? o.help) { a, v in
+                try o.apply(&a.base, v)
+            }
         }
         let service = Arguments.reader.sections.first { $0.title == "The service" }!.options.filter { !["--dry-run", "--plan-out"].contains($0.names[0]) }
         let fleet = Arguments.reader.option(named: "--fleet")!
