@@ -133,6 +133,7 @@ enum ApplyCommand {
         var available: [Plan.Target: (HostConfiguration, ServiceEndpoint)] = [:]
         for configuration in configurations {
             let e = try configuration.resolveEndpoint()
+            if let line = e.notice { StandardStreams.writeError(line + "\n") }
             available[Plan.Target(endpoint: e.planName ?? e.endpoint, project: e.project)] = (configuration, e)
         }
         var clients: [Plan.Target: BackupsClient] = [:]
