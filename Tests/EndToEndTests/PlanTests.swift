@@ -253,6 +253,7 @@ final class PlanTests: XCTestCase {
         XCTAssertEqual(try state("planned").contains("bkup-db-0001"), false)
         let yes = try runProgram("/usr/bin/python3", [driver, "y", bkupPath, "apply", planPath], env: env)
         XCTAssertTrue(yes.stdout.hasSuffix("apply: 5 applied, 0 refused, 0 failed, 0 already applied\nexit 0\n"), yes.stdout)
+        XCTAssertTrue(yes.stdout.contains("] 5/5 "), "a progress bar on the terminal: \(yes.stdout)")
         XCTAssertEqual(try state("planned").contains("bkup-db-0001"), true)
     }
 
