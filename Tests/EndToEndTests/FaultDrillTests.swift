@@ -28,6 +28,21 @@ final class FaultDrillTests: XCTestCase {
         }
     }
 
+    /// A reviewed change through the same proxy: planned (its reads meet the faults), applied,
+    /// applied again. Every step once, none refused, no archive twice; the second apply only reads.
+    func testAPlanAppliedThroughAFaultyProxyAppliesEachStepOnce() throws {
+        let results = try drill(["3", "5", "--apply"])
+        XCTAssertEqual(results.count, 2)
+        for r in results {
+            XCTAssertEqual(r["first"], .array(["apply: 120 applied, 0 refused, 0 failed, 0 already applied"]), "\(r)")
+            XCTAssertEqual(r["second"], .array(["nothing to apply: all 120 steps were already applied (this plan was applied before)"]), "\(r)")
+            XCTAssertEqual(r["wrong"], .array([]), "\(r)")
+            XCTAssertEqual(r["duplicated"], .object([:]), "\(r)")
+            XCTAssertEqual(r["archives"], 30, "one archive per database: \(r)")
+            XCTAssertGreaterThan(r["faults"]?["drop"]?.intValue ?? 0, 5, "answers were lost after the service acted: \(r)")
+        }
+    }
+
     func testAServerKilledMidRunLosesNoAcknowledgedUpdate() throws {
         let results = try drill(["--crash"])
         XCTAssertEqual(results.first?["exit"], 0, "\(results)")

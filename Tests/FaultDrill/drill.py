@@ -10,8 +10,11 @@ same request came before, not from arrival order: a seed gives the same faults t
 requests however the client's tasks interleave, so a run is reproducible on any machine.
 `--crash` instead kills the server with -9 in the middle of 5,000 updates and restarts it
 on its --data file: the run must finish without an error and every update must be there.
+`--apply` makes a plan through the proxy (its reads meet the faults), applies it through the
+proxy, then applies it again: every step applied once, nothing refused, no archive twice, and
+the second apply sends nothing but reads.
 
-    drill.py BKUP SEED [SEED...] [--clean] [--crash]
+    drill.py BKUP SEED [SEED...] [--clean] [--crash] [--apply]
 
 Prints one JSON line per run: seed, faults injected, false failures, lost, duplicated, requests
 per operation, seconds. Exits 1 if any run lost, duplicated or falsely failed anything.
@@ -200,7 +203,7 @@ class Serve:
             cursor = page[-1]["$id"]
 
 
-def run_bkup(bkup, endpoint, args, env_extra=None):
+def run_bkup(bkup, endpoint, args, env_extra=None, apply_first=False):
     keyfile = tempfile.NamedTemporaryFile("w", delete=False)
     keyfile.write(KEY)
     keyfile.close()
@@ -210,9 +213,10 @@ def run_bkup(bkup, endpoint, args, env_extra=None):
             del env[k]
     env.update(env_extra or {})
     try:
-        return subprocess.run([bkup, "--endpoint", endpoint, "--project", "bkup-local", "--key-file", keyfile.name,
-                               "--concurrency", "16"] + args, capture_output=True, text=True, env=env, timeout=900,
-                              preexec_fn=dies_with_drill)
+        options = ["--endpoint", endpoint, "--project", "bkup-local", "--key-file", keyfile.name, "--concurrency", "16"]
+        # A command (apply) comes first, then its options.
+        argv = [bkup] + args[:1] + options + args[1:] if apply_first else [bkup] + options + args
+        return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=900, preexec_fn=dies_with_drill)
     finally:
         os.unlink(keyfile.name)
 
@@ -302,6 +306,62 @@ def crash(bkup, updates=5000):
             "policies": len(stored), "not_updated": len(missing), "seconds": round(time.time() - started, 2)}
 
 
+APPLY_JOB = """
+local n = ...
+n = tonumber(n)
+local ids = {}
+for i = 1, n do ids[i] = string.format("a-%03d", i) end
+-- A third updated, a third deleted, as many new ones created, and one archive per database.
+task.map(ids, function(id, i)
+  if i % 3 == 0 then backups.policies.update(id, {retention = 9})
+  elseif i % 3 == 1 then backups.policies.delete(id)
+  else backups.policies.create{id = "n" .. id, services = {"databases"}, retention = 2, schedule = "@daily"} end
+end, {progress = false})
+local dbs = {}
+for db in backups.resources.databases.each() do dbs[#dbs + 1] = db["$id"] end
+task.map(dbs, function(id) backups.archives.create{services = {"databases"}, resourceId = id} end, {progress = false})
+"""
+
+
+def apply_drill(bkup, seed, policies=90, databases=30):
+    data = tempfile.mkdtemp(prefix="bkup-apply-drill-")
+    serve = Serve(bkup, free_port(), os.path.join(data, "state.sqlite"), databases)
+    proxy = FaultProxy(int(serve.url.split(":")[2].split("/")[0]), seed)
+    endpoint = "http://127.0.0.1:%d/v1" % proxy.port
+    plan = os.path.join(data, "plan.json")
+    job = os.path.join(data, "job.lua")
+    with open(job, "w") as f:
+        f.write(APPLY_JOB)
+    try:
+        setup = run_bkup(bkup, serve.url, ["-e", """
+            for i = 1, %d do backups.policies.create{id = string.format("a-%%03d", i), services = {"databases"}, retention = 1,
+                                                      schedule = "@daily"} end""" % policies])
+        assert setup.returncode == 0, setup.stderr
+        made = run_bkup(bkup, endpoint, ["--plan-out", plan, job, str(policies)])
+        before = dict(proxy.counts)
+        first = run_bkup(bkup, endpoint, ["apply", "--yes", plan], apply_first=True)
+        # What the first apply met, not the plan's reads.
+        during = {k: v - before[k] for k, v in proxy.counts.items()}
+        second = run_bkup(bkup, endpoint, ["apply", "--yes", plan], apply_first=True)
+        stored = {p["$id"]: p for p in serve.all("policies")}
+        archives = serve.all("archives")
+        per_database = {}
+        for a in archives:
+            per_database[a["resourceId"]] = per_database.get(a["resourceId"], 0) + 1
+        wrong = [i for i in range(1, policies + 1) if (
+            (i % 3 == 0 and stored.get("a-%03d" % i, {}).get("retention") != 9) or
+            (i % 3 == 1 and "a-%03d" % i in stored) or
+            (i % 3 == 2 and stored.get("na-%03d" % i, {}).get("retention") != 2))]
+        return {"seed": seed, "apply": True, "plan_exit": made.returncode, "plan_stderr": made.stderr[-300:] if made.returncode else "",
+                "first_exit": first.returncode, "first": first.stdout.strip().splitlines()[-1:],
+                "second_exit": second.returncode, "second": second.stdout.strip().splitlines()[-1:],
+                "faults": {k: v for k, v in during.items() if k in dict(MIX)}, "apply_requests": during["requests"],
+                "wrong": wrong, "archives": len(archives), "databases_with_archives": len(per_database),
+                "duplicated": {r: c for r, c in per_database.items() if c > 1}}
+    finally:
+        serve.stop()
+
+
 def main():
     bkup, rest = sys.argv[1], sys.argv[2:]
     failed = False
@@ -309,7 +369,11 @@ def main():
         result = crash(bkup)
         print(json.dumps(result), flush=True)
         failed = result["exit"] != 0 or result["not_updated"] != 0 or result["policies"] != 5000
-    for seed in [int(s) for s in rest if not s.startswith("--")]:
+    for seed in [int(s) for s in rest if not s.startswith("--") and "--apply" in rest]:
+        result = apply_drill(bkup, seed)
+        print(json.dumps(result), flush=True)
+        failed |= bool(result["wrong"] or result["duplicated"] or result["first_exit"] or result["second_exit"] or result["plan_exit"])
+    for seed in [int(s) for s in rest if not s.startswith("--") and "--apply" not in rest]:
         result = drill(bkup, seed, faulty="--clean" not in rest)
         print(json.dumps(result), flush=True)
         failed |= bool(result["lost"] or result["duplicated"] or result["mismatched"] or result["errors"] or result["exit"])
