@@ -156,7 +156,10 @@ enum ApplyCommand {
             let what = "step \(r.number) " + (tagged ? "[\(r.step.target.project)] " : "") + r.step.summary
             switch r.outcome {
             case .applied: applied += 1
-            case .alreadyApplied: already += 1
+            case .alreadyApplied(let why):
+                already += 1
+                // Taking a record made since the plan for this step's is a judgement: say which.
+                if case .noneMadeSince = r.step.precondition { lines.append("already: \(what): \(why)") }
             case .refused(let why):
                 refused += 1
                 lines.append("refused: \(what): \(why)")
@@ -167,7 +170,8 @@ enum ApplyCommand {
         }
         for line in lines { print(Secrets.shared.redact(line)) }
         if already == results.count {
-            print("nothing to apply: all \(results.count) steps were already applied (this plan was applied before)")
+            let all = results.count == 1 ? "its one step was" : "all \(results.count) steps were"
+            print("nothing to apply: \(all) already applied (this plan was applied before)")
             return 0
         }
         print("apply: \(applied) applied, \(refused) refused, \(failed) failed, \(already) already applied")

@@ -257,6 +257,21 @@ final class PlanTests: XCTestCase {
         XCTAssertEqual(try state("planned").contains("bkup-db-0001"), true)
     }
 
+    func testAnArchiveOfAPlanIsMadeOnceHoweverOftenItIsApplied() throws {
+        let planPath = dir + "/plan.json"
+        let plan = try bkup("planned", ["--plan-out", planPath, "-e", #"backups.archives.create{services = {"databases"}, resourceId = "db-0002"}"#])
+        XCTAssertEqual(plan.status, 0, plan.stderr)
+        XCTAssertEqual(try bkup("planned", ["apply", "--yes", planPath]).status, 0)
+        let again = try bkup("planned", ["apply", "--yes", planPath])
+        XCTAssertEqual(again.status, 0, again.stdout + again.stderr)
+        let e = emulator!
+        let archives = try e.blocking { try await e.request(.GET, "/backups/archives", project: "planned") }.json["archives"]?.arrayValue ?? []
+        XCTAssertEqual(archives.count, 1)
+        let id = archives.first?["$id"]?.stringValue ?? "?"
+        XCTAssertTrue(again.stdout.contains("already: step 1 + archive (databases, resource db-0002): archive \(id) was made since the plan\n"), again.stdout)
+        XCTAssertTrue(again.stdout.hasSuffix("nothing to apply: its one step was already applied (this plan was applied before)\n"), again.stdout)
+    }
+
     func testAScriptThatFailsWritesNoPlan() throws {
         let planPath = dir + "/plan.json"
         let r = try bkup("planned", ["--plan-out", planPath, "-e", #"backups.policies.create{id = "x", services = {"databases"}, retention = 1, schedule = "0 1 * * *"} error("boom")"#])
