@@ -24,6 +24,13 @@ public final class Planner: Sendable {
         var madeAt: [Plan.Target: String] = [:]
         /// Lines not yet shown, per target (each host shows its own).
         var lines: [Plan.Target: [String]] = [:]
+
+        /// Adds a step in the order made; returns its number.
+        mutating func append(_ step: Plan.Step) -> Int {
+            sequence += 1
+            steps[sequence] = step
+            return sequence
+        }
     }
 
     private let state = Mutex(State())
@@ -105,14 +112,11 @@ public final class Planner: Sendable {
                             message: "\(noun.prefix(1).uppercased() + noun.dropFirst()) with the requested ID '\(id)' could not be found (deleted earlier in this dry run).")
     }
 
-    private func add(_ step: Plan.Step, key: Key?, record: JSONValue?) {
+    /// A create: the record exists, as planned, from this step on.
+    private func add(_ step: Plan.Step, key: Key, record: JSONValue) {
         state.withLock { s in
-            s.sequence += 1
-            s.steps[s.sequence] = step
-            if let key {
-                s.gone.remove(key)
-                if let record { s.overlay[key] = (record, s.sequence) }
-            }
+            s.gone.remove(key)
+            s.overlay[key] = (record, s.append(step))
             s.lines[step.target, default: []].append(step.summary)
         }
     }
@@ -214,13 +218,12 @@ public final class Planner: Sendable {
                 }
                 return updated
             }
-            s.sequence += 1
-            s.steps[s.sequence] = Plan.Step(
+            let number = s.append(Plan.Step(
                 target: key.target, operation: .update, noun: "policy", id: id, body: .object(changed),
                 precondition: .updatedAt(read["$updatedAt"]?.stringValue ?? ""), before: .object(before),
-                summary: "~ policy \(id): " + words.joined(separator: ", "))
+                summary: "~ policy \(id): " + words.joined(separator: ", ")))
             s.gone.remove(key)
-            s.overlay[key] = (updated, s.sequence)
+            s.overlay[key] = (updated, number)
             return updated
         }
     }
@@ -246,10 +249,9 @@ public final class Planner: Sendable {
                 guard step.operation == .update else { return }
                 precondition = step.precondition
             }
-            s.sequence += 1
-            s.steps[s.sequence] = Plan.Step(
+            _ = s.append(Plan.Step(
                 target: key.target, operation: .delete, noun: request.noun, id: id, body: .object([:]), precondition: precondition,
-                resourceId: request.noun == "policy" ? record["resourceId"]?.stringValue : nil, summary: line)
+                resourceId: request.noun == "policy" ? record["resourceId"]?.stringValue : nil, summary: line))
         }
         return .null
     }
