@@ -64,6 +64,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: fastStart),
         .executableTarget(name: "lua-embed", dependencies: ["LuaRuntime"], path: "Sources/lua-embed"),

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what bkup needs from Debian's packages, if it is missing: Lua 5.4 and libedit
-# (development files), SQLite, pkg-config, luacheck. Swift itself must already be on the PATH.
+# (development files), SQLite, zlib, pkg-config, luacheck. Swift itself must already be on the PATH.
 set -euo pipefail
 need=()
 pkg-config --exists lua5.4 2>/dev/null || need+=(liblua5.4-dev)
 pkg-config --exists libedit 2>/dev/null || need+=(libedit-dev)
 pkg-config --exists sqlite3 2>/dev/null || need+=(libsqlite3-dev)
 command -v pkg-config >/dev/null || need+=(pkg-config)
+# zlib's static archive: the release build links it in (tools/build-release.sh).
+[ -f /usr/lib/x86_64-linux-gnu/libz.a ] || [ -f "$(clang -print-file-name=libz.a 2>/dev/null)" ] || need+=(zlib1g-dev)
 command -v luacheck >/dev/null || need+=(lua-check)
 command -v openssl >/dev/null || need+=(openssl)   # the tests make TLS certificates
 if [ ${#need[@]} -gt 0 ]; then

@@ -12,6 +12,8 @@ final class EmulatorService: Sendable {
     let simulation: Simulation
     let batcher: WriteBatcher
     let faults = FaultInjector()
+    /// The wait of every answer on Appwrite's paths (`--latency`); nil: none.
+    let latency: LatencyLine?
     /// Requests seen on Appwrite's paths (for tests of clients' retries).
     let requestCount = Mutex(0)
     /// Requests on Appwrite's paths being answered now, and the most at once (a client's
@@ -22,6 +24,7 @@ final class EmulatorService: Sendable {
 
     init(configuration: EmulatorConfiguration) throws {
         self.configuration = configuration
+        latency = configuration.latencyMilliseconds > 0 ? LatencyLine(milliseconds: configuration.latencyMilliseconds) : nil
         store = try Store(path: configuration.dataPath, durability: configuration.durability, defaultProject: configuration.project)
         let realNow = Int64(Date().timeIntervalSince1970 * 1000)
         let stored = try store.writer.read { db in

@@ -162,6 +162,30 @@ final class ClientTests: XCTestCase {
         try await impatient.shutdown()
     }
 
+    /// Deadlines are kept by one clock for the process (RequestDeadlines): each of many requests
+    /// in flight at once times out on its own, and the clock, stopped once nothing is in
+    /// flight, starts again for the next request.
+    func testManySlowAnswersEachTimeOutAndTheNextRequestIsAnswered() async throws {
+        let impatient = try makeClient(retry: .singleAttempt, timeout: 0.5)
+        let slow = 24
+        try await emulator.faults(["next": .array(Array(repeating: ["delayMs": 3000], count: slow))])
+        let outcomes = await withTaskGroup(of: String.self) { group in
+            for _ in 0..<slow {
+                group.addTask {
+                    do throws(BackupsError) { _ = try await impatient.listPolicies(); return "answered" } catch { return "\(error.type): \(error.message)" }
+                }
+            }
+            return await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        XCTAssertEqual(outcomes.count, slow)
+        for outcome in outcomes {
+            XCTAssertTrue(outcome.hasPrefix("timeout: GET /backups/policies: ") && outcome.hasSuffix("did not answer within 0.5 s"), outcome)
+        }
+        let total = try await impatient.listPolicies().total
+        XCTAssertEqual(total, 0)
+        try await impatient.shutdown()
+    }
+
     func testCreateWhoseAnswerIsLostIsVerifiedAfter409() async throws {
         try await emulator.faults(["next": [["dropAfter": true]]])
         let created = try await client.createPolicy(newPolicy("lost-answer"))

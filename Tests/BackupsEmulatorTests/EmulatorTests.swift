@@ -24,6 +24,25 @@ final class EmulatorTests: XCTestCase {
 
     override func tearDown() async throws { await e.stop() }
 
+    /// `--latency`: every request waits, all at once (the wait holds no thread), in the order
+    /// they came, and every one is answered; the emulator's own controls do not wait.
+    func testLatencyDelaysEveryRequestTogetherAndAnswersThemAll() async throws {
+        let slow = try await EmulatorHarness.start(latency: 300)
+        let requests = 8  // the harness's HTTP client keeps 8 connections to a host
+        let bodies = (0..<requests).map { policy(String(format: "late-%02d", $0)) }
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for body in bodies {
+                group.addTask { try await slow.request(.POST, "/backups/policies", body: body).status }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        let stats = try await slow.stats()
+        await slow.stop()
+        XCTAssertEqual(statuses, Array(repeating: 201, count: requests))
+        XCTAssertEqual(stats["requests"]?.intValue, Int64(requests), "\(stats)")
+        XCTAssertEqual(stats["peakInFlight"]?.intValue, Int64(requests), "all \(requests) waited at once: \(stats)")
+    }
+
     func policy(_ id: String, _ extra: [String: JSONValue] = [:]) -> JSONValue {
         var o: [String: JSONValue] = ["policyId": .string(id), "services": ["databases"], "retention": 7, "schedule": "0 2 * * *"]
         for (k, v) in extra { o[k] = v }

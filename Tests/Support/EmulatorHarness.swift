@@ -21,10 +21,12 @@ public final class EmulatorHarness: Sendable {
     /// Starts an in-memory emulator (or one on `dataPath`).
     /// `speed` near 0 freezes the simulated clock, so that only the control API moves it.
     /// `grants` are more keys, as `bkup serve --key` takes them (`KEY:policies.read,...`).
+    /// `latency`: milliseconds every answer on Appwrite's paths waits (`bkup serve --latency`).
     public static func start(key: String = "test-key-\(UUID().uuidString)", dataPath: String? = nil, seed: Int = 0,
-                             speed: Double = 1, grants: [String] = []) async throws -> EmulatorHarness
+                             speed: Double = 1, grants: [String] = [], latency: Int = 0) async throws -> EmulatorHarness
     {
         var config = EmulatorConfiguration(key: key)
+        config.latencyMilliseconds = latency
         config.keys += try grants.map(EmulatorConfiguration.Grant.init(parsing:))
         config.port = 0
         config.dataPath = dataPath

@@ -14,10 +14,8 @@ struct FaultMiddleware: RouterMiddleware {
         service.requestCount.withLock { $0 += 1 }
         service.inFlight.withLock { $0.now += 1; $0.peak = max($0.peak, $0.now) }
         defer { service.inFlight.withLock { $0.now -= 1 } }
-        if service.configuration.latencyMilliseconds > 0 {
-            // A region's round trip (`bkup serve --latency`): the answer waits, no thread does.
-            try await Task.sleep(nanoseconds: UInt64(service.configuration.latencyMilliseconds) * 1_000_000)
-        }
+        // A region's round trip (`bkup serve --latency`): the answer waits, no thread does.
+        try await service.latency?.wait()
         guard let fault = service.faults.next(path: request.uri.path) else { return try await next(request, context) }
         switch fault {
         case .status(let status, let retryAfter, let html):
