@@ -72,6 +72,9 @@ extension BackupsClient {
             default: break
             }
         }
+        if error is ResponseAccumulator.ResponseTooBigError {
+            return .init(kind: .other, message: "\(host) answered with more than 64 MB: no Appwrite answer is that large; is the endpoint right?")
+        }
         if let e = error as? NIOSSLExtraError, e == .failedToValidateHostname {
             let names = await CertificateProbe.peek(host: host, port: port)?.names.joined(separator: ", ")
             return .init(kind: .hostnameMismatch, message: "the TLS certificate of \(place) is for \(names.map { $0.isEmpty ? "other names" : $0 } ?? "other names"), not \(host): use a name the certificate gives in the endpoint, or fix the certificate")
