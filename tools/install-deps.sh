@@ -8,7 +8,7 @@ pkg-config --exists libedit 2>/dev/null || need+=(libedit-dev)
 pkg-config --exists sqlite3 2>/dev/null || need+=(libsqlite3-dev)
 command -v pkg-config >/dev/null || need+=(pkg-config)
 # zlib's static archive: the release build links it in (tools/build-release.sh).
-[ -f /usr/lib/x86_64-linux-gnu/libz.a ] || [ -f "$(clang -print-file-name=libz.a 2>/dev/null)" ] || need+=(zlib1g-dev)
+[ -f "$(clang -print-file-name=libz.a 2>/dev/null)" ] || need+=(zlib1g-dev)
 command -v luacheck >/dev/null || need+=(lua-check)
 command -v openssl >/dev/null || need+=(openssl)   # the tests make TLS certificates
 if [ ${#need[@]} -gt 0 ]; then

@@ -67,6 +67,7 @@ public final class BackupsClient: Sendable {
             // Unset, it is the process's global tracer, a no-op that still builds every
             // request's span attributes (a URL parse and a dictionary): 5% of the client's CPU.
             http.tracing.tracer = nil
+            http.http1_1ConnectionDebugInitializer = HeadAndBodyTogether.install
             return HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
         }
     }

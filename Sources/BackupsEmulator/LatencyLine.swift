@@ -5,7 +5,7 @@ import Synchronization
 /// `bkup serve --latency MS`: every answer on Appwrite's paths waits the same time, so the waits
 /// end in the order they began. They wait in a queue with one timer, for its head, rather than
 /// in a sleeping task each: a sleep is a timer that Dispatch's manager thread sets up and fires,
-/// and at thousands of requests a second those timers took a tenth of the emulator's CPU from
+/// and at thousands of requests a second those timers took a sixth of the emulator's CPU from
 /// the client it is measuring.
 final class LatencyLine: Sendable {
     private struct Waiter {
