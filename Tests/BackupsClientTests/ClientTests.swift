@@ -164,11 +164,11 @@ final class ClientTests: XCTestCase {
 
     /// Deadlines are kept by one clock for the process (RequestDeadlines): each of many requests
     /// in flight at once times out on its own, and the clock, stopped once nothing is in
-    /// flight, starts again for the next request.
+    /// flight, starts again for the next request: a later slow one times out too.
     func testManySlowAnswersEachTimeOutAndTheNextRequestIsAnswered() async throws {
         let impatient = try makeClient(retry: .singleAttempt, timeout: 0.5)
         let slow = 24
-        try await emulator.faults(["next": .array(Array(repeating: ["delayMs": 3000], count: slow))])
+        try await emulator.faults(["next": .array(Array(repeating: ["delayMs": 3000], count: slow + 1))])
         let outcomes = await withTaskGroup(of: String.self) { group in
             for _ in 0..<slow {
                 group.addTask {
@@ -180,6 +180,13 @@ final class ClientTests: XCTestCase {
         XCTAssertEqual(outcomes.count, slow)
         for outcome in outcomes {
             XCTAssertTrue(outcome.hasPrefix("timeout: GET /backups/policies: ") && outcome.hasSuffix("did not answer within 0.5 s"), outcome)
+        }
+        try await Task.sleep(nanoseconds: 200_000_000)  // past a tick with nothing in flight
+        do throws(BackupsError) {
+            _ = try await impatient.listPolicies()
+            XCTFail("the slow request after the clock stopped was answered")
+        } catch {
+            XCTAssertEqual(error.type, "timeout")
         }
         let total = try await impatient.listPolicies().total
         XCTAssertEqual(total, 0)

@@ -24,8 +24,8 @@ final class EmulatorTests: XCTestCase {
 
     override func tearDown() async throws { await e.stop() }
 
-    /// `--latency`: every request waits, all at once (the wait holds no thread), in the order
-    /// they came, and every one is answered; the emulator's own controls do not wait.
+    /// `--latency`: the requests wait all at once (a wait holds no thread: the pool has two), and
+    /// every one is answered.
     func testLatencyDelaysEveryRequestTogetherAndAnswersThemAll() async throws {
         let slow = try await EmulatorHarness.start(latency: 300)
         let requests = 8  // the harness's HTTP client keeps 8 connections to a host
