@@ -24,6 +24,21 @@ final class Store: Sendable {
             writer = try DatabaseQueue(configuration: config)
         }
         try Store.migrator(defaultProject: defaultProject).migrate(writer)
+        try writer.read { db in
+            try Store.checkColumns(PolicyColumn.self, db)
+            try Store.checkColumns(ArchiveColumn.self, db)
+            try Store.checkColumns(RestorationColumn.self, db)
+            try Store.checkColumns(ResourceColumn.self, db)
+        }
+    }
+
+    /// The records read rows by position (RowMapping): the table must have exactly `columns`, in order.
+    private static func checkColumns<C: TableColumns>(_ columns: C.Type, _ db: Database) throws {
+        let actual = try db.columns(in: C.table).map(\.name)
+        let expected = C.allCases.map { String(describing: $0) }
+        guard actual == expected else {
+            throw DatabaseError(message: "the emulator's table \(C.table) has columns \(actual), expected \(expected)")
+        }
     }
 
     static let schema = """

@@ -74,16 +74,17 @@ struct Policies: Sendable {
             guard let row = try EmulatorService.row(db, .policies, id: id, project: project) else {
                 throw ServiceError.notFound(Schema.policies.notFoundType, "Policy", id)
             }
-            let newSchedule = schedule ?? row["schedule"]
-            let newEnabled = enabled ?? row["enabled"]
-            var next: Int64? = row["nextRunAt"]
+            typealias C = PolicyColumn
+            let newSchedule = schedule ?? row[C.schedule]
+            let newEnabled = enabled ?? row[C.enabled]
+            var next: Int64? = row[C.nextRunAt]
             if schedule != nil || enabled != nil { next = newEnabled ? Simulation.nextRun(newSchedule, after: now) : nil }
             try db.cachedStatement(sql: """
                 UPDATE policies SET name = ?, retention = ?, schedule = ?, enabled = ?, nextRunAt = ?, updatedAt = ? WHERE seq = ?
-                """).execute(arguments: [name ?? row["name"], retention ?? row["retention"], newSchedule, newEnabled, next, now,
-                                 row["seq"] as Int64])
+                """).execute(arguments: [name ?? row[C.name], retention ?? row[C.retention], newSchedule, newEnabled, next, now,
+                                 row[C.seq] as Int64])
             if let next { simulation.lowerNextDue(next) }
-            if let retention, Int64(retention) != (row["retention"] as Int64) {
+            if let retention, Int64(retention) != (row[C.retention] as Int64) {
                 try simulation.applyRetention(db, project: project, policyId: id, retention: Int64(retention), at: now)
             }
             // The answer is the row as written, without reading it back.
