@@ -3,6 +3,7 @@ import BackupsModels
 import BkupJSON
 import BkupTestSupport
 import Foundation
+import GRDB
 import XCTest
 
 /// What the emulator's fast paths must not change: writes that share a commit answer alone and
@@ -87,5 +88,38 @@ final class WritePathTests: XCTestCase {
         XCTAssertEqual(failed.json["total"], 1250)
         let completed = try await e.request(.GET, "/backups/archives" + EmulatorHarness.queryString([Query.equal("status", "completed").description]))
         XCTAssertEqual(completed.json["total"], 3753)
+    }
+
+    /// Records read their rows by position: a state file whose columns are not in the order the
+    /// emulator reads them is refused when it opens, naming the table, rather than served with
+    /// fields from the wrong columns.
+    func testAStateFileWithColumnsOutOfOrderIsRefusedAtStart() async throws {
+        let path = NSTemporaryDirectory() + "bkup-columns-\(UUID().uuidString).sqlite"
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let first = try await EmulatorHarness.start(key: "k", dataPath: path)
+        let created = try await first.request(.POST, "/backups/policies", body: policy("kept")).status
+        XCTAssertEqual(created, 201)
+        await first.stop()
+        let edited = try DatabaseQueue(path: path)
+        try await edited.write { db in
+            // `name` moves to the end of the table; every row keeps its value.
+            try db.execute(sql: """
+                ALTER TABLE policies RENAME COLUMN name TO oldName;
+                ALTER TABLE policies ADD COLUMN name TEXT NOT NULL DEFAULT '';
+                UPDATE policies SET name = oldName;
+                ALTER TABLE policies DROP COLUMN oldName;
+                """)
+        }
+        try edited.close()
+        var config = EmulatorConfiguration(key: "k")
+        config.port = 0
+        config.dataPath = path
+        do {
+            let server = try await EmulatorServer.start(config)
+            await server.stop()
+            XCTFail("a state file with its columns out of order was opened")
+        } catch {
+            XCTAssertTrue("\(error)".contains("the emulator's table policies has columns"), "\(error)")
+        }
     }
 }
