@@ -8,9 +8,9 @@ import GRDB
 
 /// A table's columns in the order its schema declares them, which is the order of `SELECT *`.
 /// The records below read rows by position: GRDB finds a column by name by lowercasing every
-/// column name of the row, on every access, which was a twentieth of a GET's CPU. `Store`
-/// checks each list against SQLite when it opens, so a schema change that forgets one fails at
-/// start, not with wrong fields.
+/// column name of the row, on every access, which was half the cost of mapping a policy (4.9%
+/// of the emulator's CPU under a GET load before, 2.7% after). `Store` checks each list against
+/// SQLite when it opens, so a schema change that forgets one fails at start, not with wrong fields.
 protocol TableColumns: RawRepresentable<Int>, CaseIterable {
     static var table: String { get }
 }
