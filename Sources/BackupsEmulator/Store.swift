@@ -25,19 +25,28 @@ final class Store: Sendable {
         }
         try Store.migrator(defaultProject: defaultProject).migrate(writer)
         try writer.read { db in
-            try Store.checkColumns(PolicyColumn.self, db)
-            try Store.checkColumns(ArchiveColumn.self, db)
-            try Store.checkColumns(RestorationColumn.self, db)
-            try Store.checkColumns(ResourceColumn.self, db)
+            try Store.checkColumns(PolicyColumn.self, db, path: path)
+            try Store.checkColumns(ArchiveColumn.self, db, path: path)
+            try Store.checkColumns(RestorationColumn.self, db, path: path)
+            try Store.checkColumns(ResourceColumn.self, db, path: path)
         }
     }
 
+    /// A state file whose tables this bkup cannot read as they are.
+    struct StateMismatch: Error, CustomStringConvertible {
+        let description: String
+    }
+
     /// The records read rows by position (RowMapping): the table must have exactly `columns`, in order.
-    private static func checkColumns<C: TableColumns>(_ columns: C.Type, _ db: Database) throws {
+    private static func checkColumns<C: TableColumns>(_ columns: C.Type, _ db: Database, path: String?) throws {
         let actual = try db.columns(in: C.table).map(\.name)
         let expected = C.allCases.map { String(describing: $0) }
         guard actual == expected else {
-            throw DatabaseError(message: "the emulator's table \(C.table) has columns \(actual), expected \(expected)")
+            throw StateMismatch(description: """
+                \(path ?? "the in-memory state"): table \(C.table) has the columns \(actual.joined(separator: ", ")); \
+                this bkup reads \(expected.joined(separator: ", ")), in that order. Something other than bkup changed \
+                the file; move it aside to start with an empty state.
+                """)
         }
     }
 

@@ -119,7 +119,8 @@ final class WritePathTests: XCTestCase {
             await server.stop()
             XCTFail("a state file with its columns out of order was opened")
         } catch {
-            XCTAssertTrue("\(error)".contains("the emulator's table policies has columns"), "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("\(path): table policies has the columns seq, project, id, createdAt,"), "\(error)")
+            XCTAssertTrue("\(error)".contains("this bkup reads seq, project, id, name, createdAt,"), "\(error)")
         }
     }
 }
