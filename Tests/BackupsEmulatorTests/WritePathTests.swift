@@ -100,7 +100,10 @@ final class WritePathTests: XCTestCase {
         let created = try await first.request(.POST, "/backups/policies", body: policy("kept")).status
         XCTAssertEqual(created, 201)
         await first.stop()
-        let edited = try DatabaseQueue(path: path)
+        // The stopped server's connections may close a moment after `stop()` returns.
+        var patient = Configuration()
+        patient.busyMode = .timeout(10)
+        let edited = try DatabaseQueue(path: path, configuration: patient)
         try await edited.write { db in
             // `name` moves to the end of the table; every row keeps its value.
             try db.execute(sql: """
