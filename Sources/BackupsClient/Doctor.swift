@@ -74,7 +74,7 @@ public enum Doctor {
         let port = url.port ?? (tls ? 443 : 80)
         if !url.path.hasSuffix("/v1") {
             add(DoctorCheck("endpoint", .fail, "\(configuration.endpoint) does not end in /v1",
-                            hint: "Appwrite's API is at \(configuration.endpoint)/v1"))
+                            hint: "Appwrite's API is most likely at \(EndpointURL.suggestion(for: configuration.endpoint))"))
         } else {
             let loopback = ["127.0.0.1", "localhost", "::1", "[::1]"].contains(host)
             if tls || loopback {
@@ -118,7 +118,7 @@ public enum Doctor {
         var healthAnswer: BackupsClient.Response?
         var healthError: BackupsError?
         let asking = ContinuousClock.now
-        do { healthAnswer = try await client.execute(health) } catch {
+        do { healthAnswer = try await client.probe(health) } catch {
             switch error {
             case .status(let e, _), .transport(let e, _): healthError = e
             }
@@ -200,7 +200,7 @@ public enum Doctor {
         var samples = [roundTrip]
         for _ in 0..<2 {
             let t = ContinuousClock.now
-            _ = try? await client.execute(health)
+            _ = try? await client.probe(health)
             samples.append(milliseconds(since: t))
         }
         samples.sort()
@@ -234,7 +234,7 @@ public enum Doctor {
         var results: [ScopeProbe] = []
         for (scope, request) in probes {
             do {
-                let answer = try await client.execute(request)
+                let answer = try await client.probe(request)
                 if (200..<300).contains(answer.status) {
                     results.append(ScopeProbe(scope: scope, error: nil))
                 } else {

@@ -130,7 +130,9 @@ extension BackupsClient {
             let elapsed = (ContinuousClock.now - start).seconds
             guard attempt < policy.maxAttempts, elapsed + delay <= policy.maxTotalSeconds else {
                 log(request, status: code, attempt: attempt, ms: elapsedMs, note: "giving up")
-                failureError.message += attempt > 1 ? " (after \(attempt) attempts)" : ""
+                // The time really spent, waits between attempts included: each attempt's own
+                // words give only its own limit.
+                if attempt > 1 { failureError.message += String(format: " (%d attempts in %.1f s)", attempt, elapsed) }
                 if sawAmbiguousFailure, case .createServerID = request.idempotency {
                     failureError.mayHaveHappened = true
                 }
@@ -169,6 +171,20 @@ extension BackupsClient {
             return max(0, epoch - Date().timeIntervalSince1970)
         }
         return nil
+    }
+
+    /// One attempt and no retry (the doctor's probes), logged as every attempt is.
+    func probe(_ request: BackupsRequest) async throws(Failure) -> Response {
+        let began = ContinuousClock.now
+        do {
+            let response = try await execute(request)
+            log(request, status: response.status, attempt: 1, ms: (ContinuousClock.now - began).milliseconds, note: nil)
+            return response
+        } catch {
+            let status = switch error { case .status(let e, _), .transport(let e, _): e.code == 0 ? e.type : String(e.code) }
+            log(request, status: status, attempt: 1, ms: (ContinuousClock.now - began).milliseconds, note: nil)
+            throw error
+        }
     }
 
     /// `--verbose`: one line per attempt, with why a request was made and what comes next.

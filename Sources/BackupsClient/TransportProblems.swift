@@ -130,7 +130,7 @@ extension BackupsClient {
         let path = URL(string: baseURL)?.path ?? ""
         if !path.hasSuffix("/v1") {
             error.message = "\(what): \(host) has no such route (\(error.code)): the endpoint \(baseURL) does not end in /v1;"
-                + " Appwrite's API is at \(baseURL)\(path.isEmpty || path == "/" ? "" : "…")/v1"
+                + " Appwrite's API is most likely at \(EndpointURL.suggestion(for: baseURL))"
         } else if notAppwrite {
             error.message = "\(what): \(host) answered \(error.code) with \(error.message.contains("HTML") ? "an HTML page" : "something other than JSON"),"
                 + " not Appwrite's JSON: is \(baseURL) an Appwrite endpoint?"

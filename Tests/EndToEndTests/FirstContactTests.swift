@@ -214,7 +214,7 @@ final class FirstContactTests: XCTestCase {
         failing(try bkup(["doctor"], key: "wrong-key-abcdef"), "key", "API keys")
         failing(try bkup(["doctor"], project: "no-such-project"), "project", "no project 'no-such-project'")
         failing(try bkup(["doctor"], key: Self.readOnlyKey), "scopes", "lacks policies.write, archives.write, restorations.write")
-        failing(try bkup(["doctor"], endpoint: String(emulator.url.dropLast(3))), "endpoint", "Appwrite's API is at \(emulator.url)")
+        failing(try bkup(["doctor"], endpoint: String(emulator.url.dropLast(3))), "endpoint", "Appwrite's API is most likely at \(emulator.url)")
         let https = try tlsProxy(try certificate("localhost", names: "DNS:localhost,IP:127.0.0.1"))
         failing(try bkup(["doctor"], endpoint: https), "tls", "--self-signed")
         let tls = try bkup(["doctor", "--self-signed"], endpoint: https)
