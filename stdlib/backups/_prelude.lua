@@ -20,12 +20,15 @@ local function makeWait(get, noun)
     check.type(id, "string", 1, "wait")
     opts = check.type(opts, "table", 2, "wait", true) or {}
     local timeout, interval = opts.timeout or 600, opts.interval or 2
-    local deadline = task.now() + timeout
+    local started = task.now()
+    local deadline = started + timeout
     while true do
       local record = get(id)
       if final[noun][record.status] then return record end
       if task.now() + interval > deadline then
-        error(backups.error("timeout", string.format("%s %s is still %s after %gs", noun, id, record.status, timeout)), 2)
+        -- The time really spent: a slow answer can take the wait past its timeout.
+        error(backups.error("timeout", string.format("%s %s is still %s after %.1f s (timeout %g s)", noun, id, record.status,
+          task.now() - started, timeout)), 2)
       end
       task.sleep(interval)
     end
@@ -66,7 +69,8 @@ local function makeWaitAll(list, get, key, noun)
         if err or record.status ~= "completed" then failures = failures + 1 end
       end
     end
-    local deadline = task.now() + timeout
+    local started = task.now()
+    local deadline = started + timeout
     while #waiting > 0 do
       local still = {}
       local found = {}
@@ -89,7 +93,8 @@ local function makeWaitAll(list, get, key, noun)
       if #waiting == 0 then break end
       if task.now() + interval > deadline then
         for _, id in ipairs(waiting) do
-          settle(id, nil, backups.error("timeout", string.format("%s %s did not finish within %gs", noun, id, timeout)))
+          settle(id, nil, backups.error("timeout", string.format("%s %s did not finish in %.1f s (timeout %g s)", noun, id,
+            task.now() - started, timeout)))
         end
         if show then task._progress(done, total, failures, true) end
         break
@@ -108,7 +113,14 @@ backups.restorations.waitAll = makeWaitAll(backups.restorations.list, backups.re
 local emulatorClock
 function backups.now()
   if emulatorClock == nil then
-    emulatorClock = backups.config.emulator or (pcall(backups.emulator.now))
+    local ok, err = backups.config.emulator, nil
+    if not ok then ok, err = pcall(backups.emulator.now) end
+    -- No answer at all (a timeout, a refused connection) is not "not an emulator": nothing
+    -- else would be answered either, so it is raised once here rather than after another try.
+    if not ok and type(err) == "userdata" and err.code == 0 and (err.type == "timeout" or err.type == "network_error") then
+      error(err, 2)
+    end
+    emulatorClock = ok
   end
   if emulatorClock then return backups.emulator.now() end
   return require("bkup.dates").format(os.time())
