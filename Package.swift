@@ -67,16 +67,19 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: fastStart),
+        // The command line as a tree of commands, their options, help and the man page. No
+        // dependencies: BkupKit declares the global options in it, bkup its commands.
+        .target(name: "BkupCommandLine", swiftSettings: fastStart),
         .executableTarget(name: "lua-embed", dependencies: ["LuaRuntime"], path: "Sources/lua-embed"),
         .plugin(name: "EmbedStdlib", capability: .buildTool(), dependencies: ["lua-embed"]),
         .target(
             name: "BkupKit",
-            dependencies: ["LuaRuntime", "BackupsClient", "BackupsModels", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["LuaRuntime", "BackupsClient", "BackupsModels", "BkupCommandLine", .product(name: "Logging", package: "swift-log")],
             swiftSettings: fastStart,
             plugins: ["EmbedStdlib"]),
         .executableTarget(
             name: "bkup",
-            dependencies: ["BkupKit", "BkupJSON", "LuaRuntime", "BackupsClient", "BackupsEmulator", "CLineEdit", "CStdio"],
+            dependencies: ["BkupKit", "BkupCommandLine", "BkupJSON", "LuaRuntime", "BackupsClient", "BackupsEmulator", "CLineEdit", "CStdio"],
             swiftSettings: fastStart,
             // Release builds start faster without exported symbols (the Swift runtime's dladdr at
             // start-up scans them all) and without position independence (no relocations to
@@ -94,6 +97,7 @@ let package = Package(
 
         .testTarget(name: "LuaRuntimeTests", dependencies: ["LuaRuntime", "CLuaBridge", "CLua"]),
         .testTarget(name: "BackupsModelsTests", dependencies: ["BackupsModels"]),
+        .testTarget(name: "BkupCommandLineTests", dependencies: ["BkupCommandLine"]),
         // Shared by the test targets: a raw HTTP helper for the emulator and its control API.
         .target(
             name: "BkupTestSupport",
@@ -110,7 +114,7 @@ let package = Package(
             name: "BackupsEmulatorTests",
             dependencies: ["BackupsEmulator", "BackupsClient", "BackupsModels", "BkupJSON", "BkupTestSupport",
                            .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "BkupKitTests", dependencies: ["BkupKit", "BackupsEmulator", "BackupsModels", "LuaRuntime", "BkupTestSupport"]),
+        .testTarget(name: "BkupKitTests", dependencies: ["BkupKit", "BkupCommandLine", "BackupsEmulator", "BackupsModels", "LuaRuntime", "BkupTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["bkup", "BkupEmbedExample", "BkupJSON", "BkupTestSupport"], exclude: ["repl_pty.py", "tls_proxy.py", "types_walk.lua", "full_listener.py", "web_server.py"]),
     ],
     swiftLanguageModes: [.v6]

@@ -23,6 +23,9 @@ public struct HostConfiguration: Sendable {
     /// Requests in flight to this endpoint at most, across every connection and host of the
     /// process (nil: no budget beyond each task.map's own concurrency).
     public var endpointConcurrency: Int?
+    /// Seconds a request may take before it counts as failed (and is retried); nil: the
+    /// client's default (30).
+    public var requestTimeout: Double?
     /// Time, instruction, memory and task limits for each run (none by default).
     public var limits = RunLimits()
     /// No io, no os.execute/remove/rename/exit/getenv/tmpname, no package.loadlib or file

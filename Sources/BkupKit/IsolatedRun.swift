@@ -65,20 +65,10 @@ public struct IsolatedRun: Sendable {
         try launch(arguments: [path] + args, stdin: nil, output: output)
     }
 
+    /// The child's options, written from the declarations the command line reads them with
+    /// (`HostOptions`), so that every setting reaches it; the key goes through its environment.
     var options: [String] {
-        let c = configuration
-        var o: [String] = []
-        if let endpoint = c.endpoint { o += ["--endpoint", endpoint] }
-        if let project = c.project { o += ["--project", project] }
-        if c.selfSigned { o.append("--self-signed") }
-        if c.dryRun { o.append("--dry-run") }
-        if c.sandbox { o.append("--sandbox") }
-        o += ["--concurrency", String(c.concurrency)]
-        if c.limits.timeout > 0 { o += ["--timeout", String(c.limits.timeout)] }
-        if c.limits.maxInstructions > 0 { o += ["--max-instructions", String(c.limits.maxInstructions)] }
-        if c.limits.maxMemory > 0 { o += ["--max-memory", String(c.limits.maxMemory)] }
-        if c.limits.maxTasks > 0 { o += ["--max-tasks", String(c.limits.maxTasks)] }
-        return o
+        HostOptions(configuration: configuration).arguments()
     }
 
     private func launch(arguments: [String], stdin: Data?, output: (@Sendable (String) -> Void)?) throws -> Outcome {
@@ -86,7 +76,7 @@ public struct IsolatedRun: Sendable {
         defer { try? FileManager.default.removeItem(atPath: resultPath) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = options + ["--result-file", resultPath] + arguments
+        process.arguments = options + [HostOptions.resultFileOption.name, resultPath] + arguments
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("APPWRITE_") }
         environment["APPWRITE_API_KEY"] = configuration.apiKey?.value
         environment["NO_COLOR"] = "1"

@@ -86,6 +86,7 @@ extension HostConfiguration {
     /// now, if that is where).
     public func resolveEndpoint() throws -> ServiceEndpoint {
         if let url = endpoint {
+            if let problem = EndpointURL.problem(url) { throw BackupsError.argument(problem) }
             guard let project else { throw BackupsError.argument("no project: set --project or APPWRITE_PROJECT_ID") }
             guard let apiKey else { throw BackupsError.argument("no API key: set --key-file or APPWRITE_API_KEY") }
             return ServiceEndpoint(endpoint: url, project: project, apiKey: apiKey)
@@ -104,6 +105,11 @@ extension HostConfiguration {
         c.selfSigned = selfSigned
         c.caFile = caFile
         c.endpointConcurrency = endpointConcurrency
+        if let requestTimeout {
+            c.requestTimeout = requestTimeout
+            // A connection that is never accepted says so, rather than that no answer came.
+            c.connectTimeout = min(c.connectTimeout, requestTimeout)
+        }
         if verbose { c.logger = StderrLog.logger() }
         if let retry { c.retry = retry }
         c.maxConnections = max(c.maxConnections, concurrency * 2)

@@ -1,6 +1,3 @@
-import BkupKit
-import LuaRuntime
-
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -11,14 +8,4 @@ RedactedOutput.install()
 var argv: [String] = []
 argv.reserveCapacity(Int(CommandLine.argc))
 for i in 0..<Int(CommandLine.argc) { argv.append(CommandLine.unsafeArgv[i].map { String(cString: $0) } ?? "") }
-// The commands are words without a dot or slash, so a script is always written as one
-// (audit.lua, ./run).
-switch argv.count > 1 ? argv[1] : "" {
-case "serve": exit(ServeCommand.run(Array(argv.dropFirst(2))))
-case "run": exit(RunCommand.run(argv))
-case "help": exit(HelpCommand.run(Array(argv.dropFirst(2))))
-case "doctor": exit(RunCommand.doctor(argv))
-case "apply": exit(ApplyCommand.run(Array(argv.dropFirst(2)), showOnly: false))
-case "plan": exit(PlanCommand.run(Array(argv.dropFirst(2))))
-default: exit(ScriptCommand.run(argv))
-}
+exit(BkupCommands.main(argv))

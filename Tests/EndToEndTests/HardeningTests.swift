@@ -178,6 +178,22 @@ final class HardeningTests: XCTestCase {
         XCTAssertEqual(failed.exitStatus, 1)
         XCTAssertEqual(failed.error, "stdin:1: nope")
         XCTAssertNil(failed.stop)
+        // Every setting reaches the child, --ca-file and --endpoint-concurrency too: a child that
+        // cannot read its authority file says so as bad usage.
+        var tls = config
+        tls.caFile = NSTemporaryDirectory() + "no-such-authority-\(UUID().uuidString).pem"
+        tls.endpointConcurrency = 2
+        tls.verbose = true
+        let refused = try IsolatedRun(executable: run.executable, configuration: tls).run(string: "print('ran')")
+        XCTAssertEqual(refused.exitStatus, 2, refused.errorOutput)
+        XCTAssertTrue(refused.errorOutput.contains("--ca-file: cannot read"), refused.errorOutput)
+        tls.caFile = nil
+        let e = try EmulatorHarness.startBlocking()
+        defer { try? e.blocking { await e.stop() } }
+        tls.connection = ConnectionSettings(endpoint: e.url, project: e.project, apiKey: APIKey(e.key))
+        let verbose = try IsolatedRun(executable: run.executable, configuration: tls).run(string: "print(#backups.policies.list().policies >= 0)")
+        XCTAssertEqual(verbose.output, ["true"], verbose.errorOutput)
+        XCTAssertTrue(verbose.errorOutput.contains("GET /backups/policies 200 attempt=1"), "--verbose reached the child: \(verbose.errorOutput)")
     }
 }
 

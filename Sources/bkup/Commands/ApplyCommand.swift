@@ -1,3 +1,4 @@
+import BkupCommandLine
 import BkupJSON
 import BkupKit
 import Foundation
@@ -10,91 +11,59 @@ import Glibc
 /// `bkup --dry-run --plan-out PLAN`, shown, confirmed, checked against the configured
 /// connection, and applied step by step (see `PlanApplier`).
 enum ApplyCommand {
-    struct Options {
-        var base: Arguments
+    struct Options: CommandOptions {
         var yes = false
         var show = false
         var format = "text"
-        var help = false
     }
 
-    static let usage = "usage: bkup apply [options] PLAN\n       bkup plan show [--format text|table|json] PLAN\n"
-        + "Shows a plan made by bkup --dry-run --plan-out PLAN, asks on a terminal, and applies it: a step whose record\n"
-        + "changed since the plan is refused and not sent. Exit status 1 if a step was refused or failed.\n"
+    static let formatOption = Option<String>("--format", value: "F", help: "how the plan is shown: text (default), table or json") {
+        $0 = try OptionValue.choice($1, "--format", ["text", "table", "json"])
+    }
 
-    static let reader: OptionReader<Options> = {
-        // The main command's own options, read into its arguments, with help for applying.
-        let helpHere = [
-            "--concurrency": "steps in flight at once (default 16)",
-            "--fleet": "the fleet file of the plan's projects (their endpoints and keys), for a plan made with --fleet",
-        ]
-        func lifted(_ o: Option<Arguments>) -> Option<Options> {
-            Option<Options>(names: o.names, value: o.value, environment: o.environment, help: helpHere[o.names[0]] ?? o.help) { a, v in
-                try o.apply(&a.base, v)
-            }
-        }
-        let service = Arguments.reader.sections.first { $0.title == "The service" }!.options.filter { !["--dry-run", "--plan-out"].contains($0.names[0]) }
-        let fleet = Arguments.reader.option(named: "--fleet")!
-        return OptionReader(sections: [
-            OptionSection(title: "Applying", options: [
-                Option("--yes", help: "apply without asking (a terminal is asked; anything else is not)") { a, _ in a.yes = true },
-                Option("--show", help: "show the plan and end; nothing is sent") { a, _ in a.show = true },
-                Option("--format", value: "F", help: "how --show and bkup plan show print it: text (default), table or json") {
-                    guard ["text", "table", "json"].contains($1) else {
-                        throw UsageError(description: "--format: text, table or json expected, got '\($1)'")
-                    }
-                    $0.format = $1
-                },
-                Option("--help", help: "show this help, then end") { a, _ in a.help = true },
-            ]),
-            OptionSection(title: "The service (as for bkup itself)", options: service.map(lifted) + [lifted(fleet)]),
-        ])
-    }()
-
-    static func run(_ argv: [String], showOnly: Bool) -> Int32 {
-        let name = showOnly ? "bkup plan show" : "bkup apply"
-        var options: Options
-        let path: String
-        do {
-            options = Options(base: try Arguments(["bkup"]))
-            let rest = try reader.read(argv, from: 0, into: &options)
-            if options.help {
-                print(usage + "Options:\n" + reader.helpText())
-                return 0
-            }
-            let operands: [String]
-            switch rest {
-            case .operand(let i), .afterDoubleDash(let i): operands = Array(argv[i...])
-            case .end: operands = []
-            }
-            guard operands.count == 1 else { throw UsageError(description: operands.isEmpty ? "which plan? give its file" : "one plan file at a time") }
-            path = operands[0]
-        } catch {
-            StandardStreams.writeError("\(name): \(error)\n\(usage)")
-            return 2
-        }
-        let plan: Plan
-        do {
-            guard let bytes = FileManager.default.contents(atPath: path) else { throw Plan.FileError(description: "cannot read the file") }
-            plan = try Plan.read(Array(bytes))
-        } catch {
-            StandardStreams.writeError("\(name): \(path): \(error)\n")
-            return 2
-        }
-        if showOnly || options.show {
-            print(PlanView.render(plan, format: options.format), terminator: "")
+    static let command = Command<Arguments>(
+        "apply", usage: ["[options] PLAN"], summary: "apply a plan made by --plan-out (bkup apply --help)",
+        about: "Shows a plan made by bkup --dry-run --plan-out PLAN, asks on a terminal, and applies it: a step whose record "
+            + "changed since the plan is refused and not sent; a plan for another endpoint or project is refused before anything "
+            + "is sent. Applying a plan again sends nothing. Exit status 1 if a step was refused or failed.",
+        options: [OptionSection("Applying", [
+            Option("--yes", help: "apply without asking (a terminal is asked; anything else is not)") { o, _ in o.yes = true },
+            Option("--show", help: "show the plan and end; nothing is sent") { o, _ in o.show = true },
+            formatOption.helping("how --show prints the plan: text (default), table or json").lifted(\Options.format),
+        ])],
+        globals: [
+            Arguments.service.helping(["--concurrency": "steps in flight at once (default 16)"]),
+            Arguments.fleet.only("--fleet").helping(["--fleet": "the fleet file of the plan's projects (their endpoints and keys), for a plan made with --fleet"]),
+        ],
+        operands: .some("PLAN", 1...1)
+    ) { (invocation: Invocation<Arguments>, own: Options) in
+        guard let plan = read(invocation) else { return 2 }
+        if own.show {
+            print(PlanView.render(plan, format: own.format), terminator: "")
             return 0
         }
-        return apply(plan, path: path, options: options)
+        return apply(plan, path: invocation.operands[0], options: own, arguments: invocation.global)
     }
 
-    static func apply(_ plan: Plan, path: String, options: Options) -> Int32 {
+    /// The plan file the command names; nil (after saying why) when it cannot be read.
+    static func read(_ invocation: Invocation<Arguments>) -> Plan? {
+        let path = invocation.operands[0]
+        do {
+            guard let bytes = FileManager.default.contents(atPath: path) else { throw Plan.FileError(description: "cannot read the file") }
+            return try Plan.read(Array(bytes))
+        } catch {
+            StandardStreams.writeError("\(invocation.commandName): \(path): \(error)\n")
+            return nil
+        }
+    }
+
+    static func apply(_ plan: Plan, path: String, options: Options, arguments: Arguments) -> Int32 {
         guard !plan.steps.isEmpty else {
             print(PlanView.render(plan, format: "text") + "nothing to apply: the plan has no steps")
             return 0
         }
         let clients: [Plan.Target: BackupsClient]
-        do { clients = try connect(plan, options.base) } catch {
+        do { clients = try connect(plan, arguments) } catch {
             StandardStreams.writeError("bkup apply: \(Secrets.shared.redact("\(error)"))\n")
             return 1
         }
@@ -107,7 +76,7 @@ enum ApplyCommand {
                 return 1
             }
         }
-        let applier = PlanApplier(plan: plan, clients: clients, concurrency: options.base.configuration.concurrency)
+        let applier = PlanApplier(plan: plan, clients: clients, concurrency: arguments.configuration.concurrency)
         let bar = UncheckedBar(ProgressBar(enabled: ProgressBar.stderrIsTerminal))
         let done = DispatchSemaphore(value: 0)
         let box = ResultsBox()
@@ -176,17 +145,6 @@ enum ApplyCommand {
         }
         print("apply: \(applied) applied, \(refused) refused, \(failed) failed, \(already) already applied")
         return refused + failed > 0 ? 1 : 0
-    }
-}
-
-/// `bkup plan show [--format F] PLAN`.
-enum PlanCommand {
-    static func run(_ argv: [String]) -> Int32 {
-        guard argv.first == "show" else {
-            StandardStreams.writeError("bkup plan: show is the one subcommand (bkup plan show PLAN)\n" + ApplyCommand.usage)
-            return 2
-        }
-        return ApplyCommand.run(Array(argv.dropFirst()), showOnly: true)
     }
 }
 

@@ -1,4 +1,4 @@
-import BkupJSON
+import BkupCommandLine
 import BkupKit
 import Foundation
 
@@ -34,47 +34,21 @@ enum RunCommand {
 
     static var list: String {
         let width = (scripts.map(\.name.count).max() ?? 0) + 2
-        return "Ready-made scripts (bkup run NAME --help for each one's flags):\n" + scripts.map { script in
+        return listTitle + ":\n" + scripts.map { script in
             "  " + script.name + String(repeating: " ", count: width - script.name.count) + script.summary
         }.joined(separator: "\n")
     }
 
-    static let usage = "usage: bkup run [options] NAME [args]\nRuns a ready-made script; options as for bkup itself (bkup --help).\n"
+    static let listTitle = "Ready-made scripts (bkup run NAME --help for each one's flags)"
 
-    /// `bkup doctor [options] [--format json]`: scripts/doctor.lua, with bkup's options (which
-    /// name the service) taken apart from the script's own.
-    static func doctor(_ argv: [String]) -> Int32 {
-        var options: [String] = [], flags: [String] = []
-        var i = 2
-        while i < argv.count {
-            let a = argv[i]
-            if a == "--format" || a == "--help" || a.hasPrefix("--format=") {
-                flags.append(a)
-                if a == "--format", i + 1 < argv.count { flags.append(argv[i + 1]); i += 1 }
-            } else {
-                options.append(a)
-            }
-            i += 1
-        }
-        return run([argv[0], "run"] + options + ["doctor"] + flags)
-    }
-
-    /// argv is the whole command line ("bkup", "run", ...).
-    static func run(_ argv: [String]) -> Int32 {
-        // Parsed as `bkup [options] NAME [args]`, with NAME one of the built-in scripts.
-        let shifted = [argv[0]] + argv.dropFirst(2)
-        let arguments: Arguments
-        do {
-            arguments = try Arguments(shifted)
-        } catch {
-            StandardStreams.writeError("bkup run: \(error)\n\(usage)")
-            return 2
-        }
-        if arguments.showHelp {
-            print(usage + "\n" + list)
-            return 0
-        }
-        guard let name = arguments.scriptName else {
+    static let command = Command<Arguments>(
+        "run", usage: ["[options] NAME [args]"], summary: "run a ready-made script (bkup run lists them)",
+        about: "Runs a ready-made script built into bkup, from any directory; without NAME, lists them. "
+            + "Options as for a script go before NAME; what follows NAME is the script's (bkup run NAME --help: its flags).",
+        globals: Arguments.scriptSections, operands: .script,
+        entries: { (listTitle, scripts.map { ($0.name, $0.summary) }) }
+    ) { invocation in
+        guard let name = invocation.operands.first else {
             print(list)
             return 0
         }
@@ -82,53 +56,6 @@ enum RunCommand {
             StandardStreams.writeError("bkup run: no script named '\(name)'\n\(list)\n")
             return 2
         }
-        return ScriptCommand.run(shifted, embedded: script)
-    }
-}
-
-/// `bkup --types DIR`: the LuaCATS annotations lua-language-server reads, and a `.luarc.json`
-/// that points it at them, for a project of bkup scripts.
-enum TypesCommand {
-    static let folder = ".bkup-types"
-
-    static func write(into directory: String) -> Int32 {
-        let files = FileManager.default
-        let typesDirectory = URL(fileURLWithPath: directory).appendingPathComponent(folder)
-        do {
-            try files.createDirectory(at: typesDirectory, withIntermediateDirectories: true)
-            for module in EmbeddedTypes.modules {
-                try Data(module.source.utf8).write(to: typesDirectory.appendingPathComponent(module.name + ".lua"), options: .atomic)
-            }
-            let luarc = URL(fileURLWithPath: directory).appendingPathComponent(".luarc.json")
-            let settings = try merged(luarc: files.fileExists(atPath: luarc.path) ? String(contentsOf: luarc, encoding: .utf8) : nil)
-            try Data((settings + "\n").utf8).write(to: luarc, options: .atomic)
-            print("wrote \(typesDirectory.path)/ and \(luarc.path)")
-            return 0
-        } catch {
-            StandardStreams.writeError("bkup --types: \(error)\n")
-            return 1
-        }
-    }
-
-    /// An existing `.luarc.json` keeps what it says; bkup adds Lua 5.4, its types folder, and the
-    /// host's globals.
-    static func merged(luarc existing: String?) throws -> String {
-        var object: [String: JSONValue] = [:]
-        if let existing, !existing.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            guard case .object(let read) = try JSONCodec.decode(existing) else {
-                throw UsageError(description: ".luarc.json holds something other than a JSON object; nothing was changed")
-            }
-            object = read
-        }
-        object["$schema"] = object["$schema"] ?? .string("https://raw.githubusercontent.com/LuaLS/vscode-lua/master/setting/schema.json")
-        object["runtime.version"] = .string("Lua 5.4")
-        func adding(_ key: String, _ value: String) {
-            var list = object[key]?.arrayValue ?? []
-            if !list.contains(.string(value)) { list.append(.string(value)) }
-            object[key] = .array(list)
-        }
-        adding("workspace.library", folder)
-        for global in ["backups", "Query", "ID", "task", "cron", "json", "help"] { adding("diagnostics.globals", global) }
-        return try JSONCodec.encode(.object(object), options: .init(pretty: true, sortKeys: true))
+        return ScriptCommand.run(invocation.global.running(invocation.argv, scriptAt: invocation.operandIndex), embedded: script)
     }
 }

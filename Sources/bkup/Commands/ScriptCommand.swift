@@ -1,3 +1,4 @@
+import BkupCommandLine
 import BkupKit
 import LuaRuntime
 
@@ -7,33 +8,45 @@ import Glibc
 
 /// `bkup [options] [script [args...]]`: runs Lua the way `lua` does (lua.c's pmain: options,
 /// -v, -E, the `arg` table, LUA_INIT, -e and -l in order, the script, the REPL), inside a
-/// BkupHost.
+/// BkupHost. The root of the command tree: the other commands are its subcommands.
 enum ScriptCommand {
     /// As lua.c's: argv[0], in front of every message outside the REPL.
     nonisolated(unsafe) static var progname = "bkup"
 
+    /// Its own options: information that answers and ends.
+    struct Options: CommandOptions {
+        var showBkupVersion = false
+        var typesDirectory: String?
+    }
+
+    static func command(subcommands: [Command<Arguments>]) -> Command<Arguments> {
+        Command(
+            "bkup", usage: ["[options] [script [args]]"], summary: "run a script",
+            about: "Runs a Lua script ('-': standard input) as lua does, with Appwrite's Backups service bound in; "
+                + "no script, no -e and a terminal: the REPL. Options read the same before or after a command's name; "
+                + "what follows a script (or bkup run NAME) is the script's.",
+            options: [OptionSection("Information", [
+                Option("--types", value: "DIR", help: "write editor types (LuaCATS) and a .luarc.json into DIR, then end") { $0.typesDirectory = $1 },
+                Option("--version", help: "show bkup's and Lua's versions, then end") { o, _ in o.showBkupVersion = true },
+            ])],
+            // Not -h: lua answers that with "unrecognized option", and Lua's own tests check it.
+            globals: Arguments.scriptSections, operands: .script, helpNames: ["--help"], subcommands: subcommands
+        ) { (invocation: Invocation<Arguments>, own: Options) in
+            if own.showBkupVersion {
+                print(BkupVersion.banner)
+                return 0
+            }
+            if let directory = own.typesDirectory { return TypesCommand.write(into: directory) }
+            return run(invocation.global.running(invocation.argv, scriptAt: invocation.operandIndex))
+        }
+    }
+
     /// `embedded`: a built-in script (`bkup run NAME`) standing where a script file would.
-    static func run(_ argv: [String], embedded: RunCommand.Script? = nil) -> Int32 {
-        if let first = argv.first, !first.isEmpty { progname = first }
-        let args: Arguments
-        do {
-            args = try Arguments(argv)
-        } catch {
-            StandardStreams.writeError("\(progname): \(error)\n\(Arguments.shortUsage(progname))\n")
-            return 2
-        }
-        if args.showHelp {
-            print(Arguments.usage(progname))
-            return 0
-        }
-        if args.showBkupVersion {
-            print(BkupVersion.banner)
-            return 0
-        }
-        if let directory = args.typesDirectory { return TypesCommand.write(into: directory) }
+    static func run(_ args: Arguments, embedded: RunCommand.Script? = nil) -> Int32 {
+        if let first = args.argv.first, !first.isEmpty { progname = first }
         let configuration: HostConfiguration
         do { configuration = try args.completedConfiguration() } catch {
-            StandardStreams.writeError("\(progname): --key-file: \(error)\n")
+            StandardStreams.writeError("\(progname): \(error)\n")
             return 2
         }
         if args.fleetFile != nil { return FleetCommand.run(args, configuration: configuration, embedded: embedded) }

@@ -1,25 +1,37 @@
 import BackupsEmulator
+import BkupCommandLine
 import BkupKit
 import Foundation
 import LuaRuntime
 
 /// `bkup serve`: the Backups emulator in the foreground.
 enum ServeCommand {
-    static let synopsis = "usage: bkup serve [options]"
-
-    /// What the options set, before it is checked as a whole.
-    struct Settings {
+    /// What the options set, checked as a whole once all are read.
+    struct Settings: CommandOptions {
         var config = EmulatorConfiguration()
         var keySource = "generated for this run"
         var inMemory = false
         var data: String?
         var projects: [String] = []
         var grants: [EmulatorConfiguration.Grant] = []
-        var showHelp = false
+
+        mutating func validate() throws {
+            if inMemory && data != nil { throw UsageError("--data and --in-memory exclude each other") }
+            if !projects.isEmpty { config.projects = projects }
+            if !grants.isEmpty {
+                config.keys = grants
+            } else if let envKey = ConnectionSettings.variable("BKUP_EMULATOR_KEY") {
+                config.key = envKey
+                keySource = "from BKUP_EMULATOR_KEY"
+            }
+            guard !config.project.isEmpty, !config.key.isEmpty else { throw UsageError("--project and --key cannot be empty") }
+        }
     }
 
-    static let reader = OptionReader<Settings>(sections: [
-        OptionSection(title: "Options of bkup serve", options: [
+    static let command = Command<Arguments>(
+        "serve", usage: ["[options]"], summary: "run the local Backups emulator (bkup serve --help)",
+        about: "Runs the local Backups emulator in the foreground.",
+        options: [OptionSection("Options of bkup serve", [
             Option("--host", value: "ADDR", help: "address to bind (default 127.0.0.1: loopback only)") { $0.config.host = $1 },
             Option("--port", value: "N", help: "port (default 8080; 0 picks a free one)") {
                 $0.config.port = try OptionValue.integer($1, "--port", in: 0...65535, "0-65535")
@@ -41,47 +53,17 @@ enum ServeCommand {
             Option("--durability", value: "D",
                    help: "with --data: full (default) answers a write once it is on disk; process once it is in SQLite's log (a crash of bkup loses nothing, one of the machine may lose the last writes)") {
                 guard let d = EmulatorConfiguration.Durability(rawValue: $1) else {
-                    throw UsageError(description: "--durability: full or process expected, got '\($1)'")
+                    throw UsageError("--durability: full or process expected, got '\($1)'")
                 }
                 $0.config.durability = d
             },
             Option("--latency", value: "MS", help: "answer Appwrite's paths after MS milliseconds, as a distant region does") {
                 $0.config.latencyMilliseconds = try OptionValue.integer($1, "--latency", in: 0...60_000, "0-60000 ms")
             },
-            Option("-h", "--help", help: "show this help, then end") { s, _ in s.showHelp = true },
-        ]),
-    ])
+        ])]
+    ) { _, settings in serve(settings) }
 
-    static var usage: String {
-        synopsis + "\nRuns the local Backups emulator in the foreground.\n" + reader.helpText(width: 24)
-    }
-
-    static func run(_ args: [String]) -> Int32 {
-        var settings = Settings()
-        if let envKey = ConnectionSettings.variable("BKUP_EMULATOR_KEY") {
-            settings.config.key = envKey
-            settings.keySource = "from BKUP_EMULATOR_KEY"
-        }
-        do {
-            switch try reader.read(args, from: 0, into: &settings) {
-            case .end: break
-            case .operand(let i), .afterDoubleDash(let i):
-                if i < args.count { throw UsageError(description: "unexpected argument '\(args[i])'") }
-            }
-            if settings.showHelp {
-                print(usage)
-                return 0
-            }
-            if settings.inMemory && settings.data != nil { throw UsageError(description: "--data and --in-memory exclude each other") }
-            if !settings.projects.isEmpty { settings.config.projects = settings.projects }
-            if !settings.grants.isEmpty { settings.config.keys = settings.grants }
-            guard !settings.config.project.isEmpty, !settings.config.key.isEmpty else {
-                throw UsageError(description: "--project and --key cannot be empty")
-            }
-        } catch {
-            StandardStreams.writeError("bkup serve: \(error)\n\(usage)\n")
-            return 2
-        }
+    static func serve(_ settings: Settings) -> Int32 {
         var config = settings.config
         let keySource = settings.keySource
         let inMemory = settings.inMemory, data = settings.data
