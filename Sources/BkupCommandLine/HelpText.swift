@@ -133,19 +133,24 @@ extension CommandTree {
 
         page += ".SH OPTIONS\n\(e(info.optionsNote))\n"
         for section in sections(of: root, path: [root]).prefix(max(1, root.ownSections.count)) { page += Self.roffSection(section) }
-        var readers: [(OptionSection<Global>, [String])] = []
+        // Each global section once, with the commands that read it (and what of it, for one
+        // that takes only part).
+        var readers: [(section: OptionSection<Global>, commands: [(String, [String])])] = []
         for (names, command) in runnable {
             for section in command.globals {
-                if let at = readers.firstIndex(where: { $0.0.title == section.title }) {
-                    readers[at].1.append(names.joined(separator: " "))
-                    if section.options.count > readers[at].0.options.count { readers[at].0 = section }
+                let reader = (names.joined(separator: " "), section.options.map(\.name))
+                if let at = readers.firstIndex(where: { $0.section.title == section.title }) {
+                    readers[at].commands.append(reader)
+                    if section.options.count > readers[at].section.options.count { readers[at].section = section }
                 } else {
-                    readers.append((section, [names.joined(separator: " ")]))
+                    readers.append((section, [reader]))
                 }
             }
         }
         for (section, commands) in readers {
-            page += Self.roffSection(SectionHelp(section), note: "Read by " + Self.list(commands) + ".")
+            let whole = commands.filter { $0.1.count == section.options.count }.map(\.0)
+            let part = commands.filter { $0.1.count < section.options.count }.map { "\($0.0) only \(Self.list($0.1))" }
+            page += Self.roffSection(SectionHelp(section), note: "Read by " + Self.list(whole + part) + ".")
         }
 
         page += ".SH COMMANDS\n"

@@ -172,7 +172,7 @@ final class CommandTreeTests: XCTestCase {
         let page = Self.tree.manPage(ManPageInfo(title: "TOOL", version: "tool 1", tagline: "a tool", description: "It does.",
                                                  optionsNote: "Options.", environment: [], exitStatus: "0.", examples: ["tool -e x"],
                                                  seeAlso: ".BR lua (1)"))
-        for text in [".TH TOOL 1", ".B tool run\n[options] NAME [args]", ".SS Connection\nRead by tool, tool run and tool apply.",
+        for text in [".TH TOOL 1", ".B tool run\n[options] NAME [args]", ".SS Connection\nRead by tool, tool run and tool apply only \\-\\-endpoint.",
                      "\\fB\\-\\-port\\fR \\fIN\\fR", ".B tool plan show"] {
             XCTAssertTrue(page.contains(text), "\(text) in \(page)")
         }
