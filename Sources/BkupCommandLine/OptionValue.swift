@@ -34,6 +34,12 @@ public enum OptionValue {
         return text
     }
 
+    /// A count (`count(_:)`) from `range`; `what` says what was expected in words.
+    public static func count(_ text: String, _ name: String, in range: ClosedRange<UInt64>, _ what: String) throws -> UInt64 {
+        guard let n = count(text), range.contains(n) else { throw UsageError("\(name): \(what) expected, got '\(text)'") }
+        return n
+    }
+
     /// A whole number with an optional binary suffix: 512, 64K, 256M, 2G, 1e9.
     public static func count(_ text: String) -> UInt64? {
         let multipliers: [Character: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]

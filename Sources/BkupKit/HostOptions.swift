@@ -97,17 +97,12 @@ public struct HostOptions: CommandOptions, Sendable {
         },
         Option("--max-instructions", value: "N", help: "stop the script after N Lua instructions",
                arguments: { $0.configuration.limits.maxInstructions > 0 ? ["--max-instructions", String($0.configuration.limits.maxInstructions)] : [] }) {
-            guard let n = OptionValue.count($1), n > 0 else {
-                throw UsageError("--max-instructions: a positive whole number expected, got '\($1)'")
-            }
-            $0.configuration.limits.maxInstructions = n
+            $0.configuration.limits.maxInstructions = try OptionValue.count($1, "--max-instructions", in: 1...UInt64.max, "a positive whole number")
         },
         Option("--max-memory", value: "BYTES", help: "stop the script when Lua holds more (suffixes K, M, G)",
                arguments: { $0.configuration.limits.maxMemory > 0 ? ["--max-memory", String($0.configuration.limits.maxMemory)] : [] }) {
-            guard let n = OptionValue.count($1), n >= 1 << 20, n < UInt64(Int.max) else {
-                throw UsageError("--max-memory: bytes expected, at least 1M (suffixes K, M, G), got '\($1)'")
-            }
-            $0.configuration.limits.maxMemory = Int(n)
+            $0.configuration.limits.maxMemory = Int(try OptionValue.count($1, "--max-memory", in: 1 << 20...UInt64(Int.max - 1),
+                                                                          "bytes from 1M (suffixes K, M, G)"))
         },
         Option("--max-tasks", value: "N", help: "stop the script when more than N tasks are alive at once",
                arguments: { $0.configuration.limits.maxTasks > 0 ? ["--max-tasks", String($0.configuration.limits.maxTasks)] : [] }) {

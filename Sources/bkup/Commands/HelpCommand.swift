@@ -11,7 +11,7 @@ enum HelpCommand {
 
     static let command = Command<Arguments>(
         "help", usage: ["[TOPIC]", "--man"], summary: "this help; TOPIC: a command, lua, a script's name, or a name of the Lua API such as backups.rotate",
-        about: "Help on a command (serve, run, doctor, apply, plan show), lua, a ready-made script, or a name of the Lua API "
+        about: "Help on a command (bkup help apply, bkup help plan show), lua, a ready-made script, or a name of the Lua API "
             + "such as backups.rotate; --man prints the manual page, as roff.",
         options: [OptionSection("Options of bkup help", [
             Option("--man", help: "the manual page, as roff") { o, _ in o.man = true },
