@@ -66,7 +66,11 @@ final class ServiceConnection {
     func send(_ call: LuaCall, _ request: BackupsRequest, deliver: @escaping (LuaStack, JSONValue) throws -> Int32) throws -> LuaReturn {
         let client = try theClient()
         guard configuration.planner != nil else {
-            return try scheduler.await(call, operation: { try await client.send(request) }, deliver: deliver)
+            let gate = configuration.writeGate
+            return try scheduler.await(call, operation: {
+                try await gate?.admit(request)
+                return try await client.send(request)
+            }, deliver: deliver)
         }
         return try scheduler.await(call, operation: { try await client.send(request) }, deliver: { [self] stack, value in
             showPlannedLines()
@@ -104,7 +108,7 @@ extension HostConfiguration {
         c.selfSigned = selfSigned
         c.caFile = caFile
         c.endpointConcurrency = endpointConcurrency
-        if verbose { c.logger = StderrLog.logger() }
+        if verbose { c.logger = StderrLog.logger(prefix: logPrefix) }
         if let retry { c.retry = retry }
         c.maxConnections = max(c.maxConnections, concurrency * 2)
         c.planner = planner

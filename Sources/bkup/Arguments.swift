@@ -20,6 +20,10 @@ struct Arguments {
     /// --fleet FILE: the script runs once per project of the fleet.
     var fleetFile: String?
     var fleetConcurrency = 4
+    /// --summary-json FILE: a fleet run's summary as JSON, for CI.
+    var summaryJSON: String?
+    /// --no-preflight: a fleet's first write (or an apply) does not wait for a check of every project.
+    var noPreflight = false
     /// Index in argv of the script ("-" = stdin); nil when there is none.
     var scriptIndex: Int?
     var configuration = HostConfiguration()
@@ -101,6 +105,18 @@ struct Arguments {
             Option("--fleet-concurrency", value: "N", help: "projects at once under --fleet (default 4)") {
                 $0.fleetConcurrency = try OptionValue.integer($1, "--fleet-concurrency", in: 1...1000, "a whole number from 1 to 1000")
             },
+            Option("--key-dir", value: "DIR", help: "a fleet file may name key files in DIR too, not only in its own folder (repeatable)") {
+                do throws(TrustError) { try $0.configuration.trust.allowKeyFolder($1) } catch { throw UsageError(description: "--key-dir: \(error)") }
+            },
+            Option("--key-env", value: "NAME", help: "a fleet file may name the variable NAME as keyEnv, besides BKUP_KEY_* (repeatable)") {
+                do throws(TrustError) { try $0.configuration.trust.allowKeyVariable($1) } catch { throw UsageError(description: "--key-env: \(error)") }
+            },
+            Option("--no-preflight", help: "do not check every project's key and scopes before the first write (fleets, apply)") { a, _ in
+                a.noPreflight = true
+            },
+            Option("--summary-json", value: "FILE", help: "write the fleet's summary (each project's status) to FILE as JSON") {
+                $0.summaryJSON = $1
+            },
         ]),
         OptionSection(title: "Limits", options: [
             Option("--timeout", value: "SECONDS", help: "stop the script after this wall-clock time") {
@@ -156,6 +172,11 @@ struct Arguments {
         c.ignoreEnvironment = ignoreEnvironment
         if !ignoreEnvironment { c.fillFromEnvironment() }
         if c.endpoint == nil { c.emulatorStarter = EmbeddedEmulator.starter() }
+        // The operator's keys, by value, go only to the operator's endpoint: the one in use and
+        // APPWRITE_API_KEY's, even under -E or beside --key-file (a fleet file must not send it).
+        var keys: [(APIKey, String)] = c.apiKey.map { [($0, c.origins["key"] ?? "the configuration")] } ?? []
+        if let value = ConnectionSettings.variable("APPWRITE_API_KEY") { keys.append((APIKey(value), "APPWRITE_API_KEY")) }
+        c.trust.bindOperator(keys: keys, endpoint: c.endpoint, selfSigned: c.selfSigned, caFile: c.caFile)
         return c
     }
 
