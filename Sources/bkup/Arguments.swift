@@ -176,6 +176,7 @@ struct Arguments {
         // APPWRITE_API_KEY's, even under -E or beside --key-file (a fleet file must not send it).
         var keys: [(APIKey, String)] = c.apiKey.map { [($0, c.origins["key"] ?? "the configuration")] } ?? []
         if let value = ConnectionSettings.variable("APPWRITE_API_KEY") { keys.append((APIKey(value), "APPWRITE_API_KEY")) }
+        for (key, _) in keys { Secrets.shared.register(key) }
         c.trust.bindOperator(keys: keys, endpoint: c.endpoint, selfSigned: c.selfSigned, caFile: c.caFile)
         return c
     }

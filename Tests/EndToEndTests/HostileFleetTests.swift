@@ -13,6 +13,19 @@ import Glibc
 /// endpoint is a real emulator; the stranger is a real listener on loopback that records every
 /// header it receives. Each attack is refused before the first request (exit 2, naming the
 /// project, the setting and the rule, never the key), and the stranger hears nothing.
+///
+/// Tried: the operator's variable by name (allowed or not), under another name, its key file by a
+/// relative path, a symlink (to the file, to its folder), a copy, an allowed key folder holding it,
+/// a text containing it; other secrets (any variable, any file); endpoints that read as the
+/// operator's (user info, fragment, query, backslash, percent-encoded host, user:pass on the
+/// operator's own host), others that must not inherit its key (localhost, https, 127.1, the same
+/// port on ::1 in three spellings), spellings that are the operator's (trailing slash, scheme case);
+/// TLS weakened for the operator's key (selfSigned, caFile); a redirect from the operator's
+/// endpoint; header and terminal injection through a project or a name; the same through
+/// backups.connect (by variable, by the key read from its file, inside a longer key), under
+/// --sandbox, through backups.fleet, through apply --fleet, and a plan file naming the stranger;
+/// and a Lua fleet file that writes a file, exits 0, reads the environment, loads code or files,
+/// loops, allocates, sets a finalizer, or hangs in a C function.
 final class HostileFleetTests: XCTestCase {
     var emulator: EmulatorHarness!
     var stranger: HeaderRecorder!
@@ -262,6 +275,30 @@ final class HostileFleetTests: XCTestCase {
         let viaLua = try runTool(["-e", "print(pcall(backups.fleet, '\(fleet)'))"], env: env)
         XCTAssertTrue(viaLua.stdout.contains("keyFile ../op/key.txt resolves outside"), viaLua.stdout + viaLua.stderr)
         XCTAssertFalse((connect.stdout + connect.stderr + sandboxed.stdout + viaLua.stdout).contains(key))
+        XCTAssertEqual(stranger.received.count, 0, "\(stranger.received)")
+    }
+
+    /// A plan file names where its steps belong; apply sends them only through the connections the
+    /// operator configured, so a plan that names the stranger is refused before anything is sent.
+    func testAPlanFileNamesWhereItsStepsBelongNeverWhereAKeyGoes() throws {
+        let plan = dir + "/plan.json"
+        let made = try runTool(["--key-file", keyPath, "--endpoint", emulator.url, "--project", "alpha", "--plan-out", plan, "-e",
+                                "backups.policies.create{id = 'p1', services = {'databases'}, retention = 1, schedule = '@daily'}"],
+                               env: ["XDG_DATA_HOME": dir!])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        // The same plan, its target moved to the stranger and its checksum made again (as anyone can).
+        let text = String(decoding: try XCTUnwrap(FileManager.default.contents(atPath: plan)), as: UTF8.self)
+            .replacingOccurrences(of: emulator.url, with: stranger.url)
+        guard case .object(var unsigned) = try JSONCodec.decode(text) else { return XCTFail(text) }
+        unsigned["checksum"] = nil
+        let sum = try runProgram("/usr/bin/env", ["sha256sum"], stdin: try JSONCodec.encode(.object(unsigned), options: .init(sortKeys: true)))
+        unsigned["checksum"] = .string("sha256:" + String(sum.stdout.prefix(64)))
+        try write("pr/plan.json", try JSONCodec.encode(.object(unsigned), options: .init(pretty: true, sortKeys: true)))
+        let r = try runTool(["apply", "--key-file", keyPath, "--endpoint", emulator.url, "--project", "alpha", "--yes", dir + "/pr/plan.json"],
+                            env: ["XDG_DATA_HOME": dir!])
+        XCTAssertEqual(r.status, 1, r.stdout + r.stderr)
+        XCTAssertTrue(r.stderr.contains("the plan is for project alpha at \(stranger.url), but the configured connection is project alpha at \(emulator.url): nothing was sent"),
+                      r.stderr)
         XCTAssertEqual(stranger.received.count, 0, "\(stranger.received)")
     }
 
