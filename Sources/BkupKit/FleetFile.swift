@@ -56,10 +56,7 @@ public struct FleetFile: Sendable {
         }
         let given = (path as NSString).deletingLastPathComponent
         guard let folder = TrustRule.resolved(given.isEmpty ? "." : given) else { throw FleetError("\(path): cannot find the file's folder") }
-        var fleet = try parse(value, name: path)
-        fleet.path = path
-        fleet.folder = folder
-        return fleet
+        return try parse(value, name: path, folder: folder)
     }
 
     /// The line and column (from 1, in characters) of a byte offset.
@@ -70,7 +67,7 @@ public struct FleetFile: Sendable {
         return (line, String(decoding: before[start...], as: UTF8.self).count + 1)
     }
 
-    static func parse(_ value: JSONValue, name file: String) throws -> FleetFile {
+    static func parse(_ value: JSONValue, name file: String, folder: String) throws -> FleetFile {
         guard case .object(let top) = value else { throw FleetError("\(file): a fleet is an object with \"projects\"") }
         let unknown = Set(top.keys).subtracting(settings.union(["projects", "endpointConcurrency"]))
         guard unknown.isEmpty else { throw FleetError("\(file): unknown setting \(unknown.sorted().joined(separator: ", "))") }
@@ -110,7 +107,7 @@ public struct FleetFile: Sendable {
             guard let n = v.intValue, n >= 1, n <= 10_000 else { throw FleetError("\(file): endpointConcurrency must be from 1 to 10000") }
             endpointConcurrency = Int(n)
         }
-        return FleetFile(path: file, folder: ".", members: members, endpointConcurrency: endpointConcurrency)
+        return FleetFile(path: file, folder: folder, members: members, endpointConcurrency: endpointConcurrency)
     }
 
     /// The host configuration of one member: `base` (limits, dry run, and the endpoint and key
