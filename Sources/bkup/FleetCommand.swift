@@ -27,7 +27,10 @@ enum FleetCommand {
             fleet = try FleetFile.read(args.fleetFile!, budget: budget(for: args.fleetFile!, configuration.limits))
             configurations = try fleet.configurations(base: configuration)
         } catch {
-            StandardStreams.writeError("bkup: --fleet: \(Secrets.shared.redact("\(error)"))\n")
+            let message = Secrets.shared.redact("\(error)")
+            StandardStreams.writeError("bkup: --fleet: \(message)\n")
+            // CI reads why nothing ran from the same file it reads a run from.
+            FleetRun.write(["fleet": .string(args.fleetFile!), "exitStatus": 2, "error": .string(message)], to: args.summaryJSON)
             return 2
         }
         let run = FleetRun(fleet: fleet, limit: args.fleetConcurrency)

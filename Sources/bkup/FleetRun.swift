@@ -146,7 +146,8 @@ final class FleetRun: @unchecked Sendable {
         lines.append("  " + pad("project", w) + "  " + pad("status", statusWidth) + "  seconds  last line")
         for r in results {
             let line = Self.cell(r.lastLine)
-            lines.append("  " + pad(r.name, w) + "  " + pad(r.status, statusWidth) + "  " + String(format: "%7.2f", r.seconds) + "  " + line)
+            let row = "  " + pad(r.name, w) + "  " + pad(r.status, statusWidth) + "  " + String(format: "%7.2f", r.seconds) + "  " + line
+            lines.append(String(row.reversed().drop { $0 == " " }.reversed()))
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -187,9 +188,11 @@ final class FleetRun: @unchecked Sendable {
     }
 
     /// Writes the JSON summary whole (a temporary file renamed), keys redacted.
-    func writeJSON(to path: String?, script: String?) {
+    func writeJSON(to path: String?, script: String?) { Self.write(json(script: script), to: path) }
+
+    static func write(_ value: JSONValue, to path: String?) {
         guard let path else { return }
-        let text = Secrets.shared.redact(((try? JSONCodec.encode(json(script: script), options: .init(pretty: true, sortKeys: true))) ?? "{}") + "\n")
+        let text = Secrets.shared.redact(((try? JSONCodec.encode(value, options: .init(pretty: true, sortKeys: true))) ?? "{}") + "\n")
         let temporary = path + ".partial"
         guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
             StandardStreams.writeError("bkup: --summary-json: cannot write \(path)\n")

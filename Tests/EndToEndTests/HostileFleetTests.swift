@@ -132,10 +132,14 @@ final class HostileFleetTests: XCTestCase {
             {"endpoint": "\(stranger.url)", "projects": [
               {"project": "alpha", "keyEnv": "AWS_SECRET_ACCESS_KEY"},
               {"project": "beta", "keyFile": "/etc/hostname"}]}
-            """, env: ["AWS_SECRET_ACCESS_KEY": "aws-secret-value-123"])
+            """, ["--summary-json", dir + "/summary.json"], env: ["AWS_SECRET_ACCESS_KEY": "aws-secret-value-123"])
         assertRefused(r, ["2 projects refused", "project alpha: keyEnv AWS_SECRET_ACCESS_KEY: a file may name only variables",
                           "project beta: keyFile /etc/hostname resolves outside"])
         XCTAssertFalse(r.stderr.contains("aws-secret-value-123"))
+        // CI's summary says why nothing ran.
+        let summary = try JSONCodec.decode(Array(try XCTUnwrap(FileManager.default.contents(atPath: dir + "/summary.json"))))
+        XCTAssertEqual(summary["exitStatus"], .integer(2))
+        XCTAssertTrue(summary["error"]?.stringValue?.contains("project beta: keyFile /etc/hostname resolves outside") == true, "\(summary)")
     }
 
     func testWhatTheOperatorAllowsMayGoWhereTheFleetFileSays() throws {
