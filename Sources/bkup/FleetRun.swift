@@ -57,10 +57,7 @@ final class FleetRun: @unchecked Sendable {
     func finish(_ outcome: Outcome) {
         lock.withLock {
             var outcome = outcome
-            if outcome.failed, case .preflight(_, let problems)? = stopReason {
-                outcome.status = problems[outcome.name] == nil ? "stopped" : "preflight"
-                outcome.lastLine = problems[outcome.name] ?? "stopped before its first write: the preflight failed"
-            }
+            if outcome.failed { cutShortByPreflight(&outcome) }
             outcomes[outcome.name] = outcome
             running[outcome.name] = nil
         }
@@ -101,21 +98,23 @@ final class FleetRun: @unchecked Sendable {
                 var o = Outcome(name: member.name)
                 if let started = running[member.name] {
                     o.seconds = now - started
-                    if case .preflight(_, let problems)? = stopReason {
-                        o.status = problems[member.name] == nil ? "stopped" : "preflight"
-                        o.lastLine = problems[member.name] ?? ""
-                    } else {
-                        o.status = stopReason == nil ? "running" : "interrupted"
-                    }
-                } else if case .preflight(_, let problems)? = stopReason, let problem = problems[member.name] {
-                    o.status = "preflight"
-                    o.lastLine = problem
+                    o.status = stopReason == nil ? "running" : "interrupted"
+                    cutShortByPreflight(&o)
                 } else {
                     o.status = "not started"
+                    if case .preflight(_, let problems)? = stopReason, problems[member.name] != nil { cutShortByPreflight(&o) }
                 }
                 return o
             }
         }
+    }
+
+    /// A project the failed preflight cut short: `preflight` with its problem when it has one,
+    /// else `stopped`. (Called under the lock.)
+    private func cutShortByPreflight(_ outcome: inout Outcome) {
+        guard case .preflight(_, let problems)? = stopReason else { return }
+        outcome.status = problems[outcome.name] == nil ? "stopped" : "preflight"
+        outcome.lastLine = problems[outcome.name] ?? "stopped before its first write: the preflight failed"
     }
 
     var exitStatus: Int32 {
