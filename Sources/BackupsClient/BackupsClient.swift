@@ -26,12 +26,16 @@ public final class BackupsClient: Sendable {
     let budget: EndpointBudget?
 
     public init(configuration: ClientConfiguration) throws {
-        guard let url = URL(string: configuration.endpoint), let scheme = url.scheme, ["http", "https"].contains(scheme),
+        guard let url = URL(string: configuration.endpoint), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
             url.host != nil
         else {
             throw BackupsError.argument("endpoint must be an http(s) URL such as https://cloud.appwrite.io/v1, got '\(configuration.endpoint)'")
         }
         guard !configuration.project.isEmpty else { throw BackupsError.argument("project is not set") }
+        // The project travels in a header: a line break in it would be a header of its own.
+        guard !configuration.project.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
+            throw BackupsError.argument("the project ID has a line break or control character, which cannot be sent in a header")
+        }
         if let problem = configuration.apiKey.headerProblem { throw BackupsError.argument(problem) }
         Secrets.shared.register(configuration.apiKey)
         self.configuration = configuration

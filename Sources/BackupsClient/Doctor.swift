@@ -218,21 +218,13 @@ public enum Doctor {
         var granted: Bool { error == nil || error?.code == 400 }
     }
 
+    static let probedScopes = ["policies.read", "archives.read", "restorations.read", "policies.write", "archives.write",
+                               "restorations.write", "databases.read", "buckets.read", "functions.read"]
+
     static func probeScopes(_ client: BackupsClient) async -> [ScopeProbe] {
-        let one = Query.limit(1).description
-        let probes: [(String, BackupsRequest)] = [
-            ("policies.read", BackupsRequest(.GET, "/backups/policies", queries: [one], idempotency: .read, noun: "policy")),
-            ("archives.read", BackupsRequest(.GET, "/backups/archives", queries: [one], idempotency: .read, noun: "archive")),
-            ("restorations.read", BackupsRequest(.GET, "/backups/restorations", queries: [one], idempotency: .read, noun: "restoration")),
-            ("policies.write", BackupsRequest(.POST, "/backups/policies", body: .object([:]), idempotency: .read, noun: "policy")),
-            ("archives.write", BackupsRequest(.POST, "/backups/archives", body: .object([:]), idempotency: .read, noun: "archive")),
-            ("restorations.write", BackupsRequest(.POST, "/backups/restoration", body: .object([:]), idempotency: .read, noun: "restoration")),
-            ("databases.read", BackupsRequest(.GET, "/databases", queries: [one], idempotency: .read, noun: "database")),
-            ("buckets.read", BackupsRequest(.GET, "/storage/buckets", queries: [one], idempotency: .read, noun: "bucket")),
-            ("functions.read", BackupsRequest(.GET, "/functions", queries: [one], idempotency: .read, noun: "function")),
-        ]
         var results: [ScopeProbe] = []
-        for (scope, request) in probes {
+        for scope in probedScopes {
+            guard let request = Preflight.probe(scope: scope) else { continue }
             do {
                 let answer = try await client.probe(request)
                 if (200..<300).contains(answer.status) {

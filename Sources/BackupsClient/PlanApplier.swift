@@ -17,6 +17,8 @@ public struct PlanApplier: Sendable {
         case alreadyApplied(String)
         case refused(String)
         case failed(String)
+        /// Not sent, nor read: the apply was stopped before this step began.
+        case notStarted
     }
 
     public struct Result: Sendable {
@@ -35,8 +37,10 @@ public struct PlanApplier: Sendable {
         self.concurrency = max(1, concurrency)
     }
 
-    /// Runs the plan; `progress(done, total, problems)` after each step.
-    public func apply(progress: @escaping @Sendable (Int, Int, Int) -> Void = { _, _, _ in }) async -> [Result] {
+    /// Runs the plan; `progress(done, total, problems)` after each step. A step begins only while
+    /// `shouldStart()` holds (an interrupt stops the apply between steps, never inside one).
+    public func apply(shouldStart: @escaping @Sendable () -> Bool = { true },
+                      progress: @escaping @Sendable (Int, Int, Int) -> Void = { _, _, _ in }) async -> [Result] {
         let numbered = plan.steps.enumerated().map { (number: $0.offset + 1, step: $0.element) }
         // A record's steps run in order, one after the other; different records at once.
         var groups: [[(number: Int, step: Plan.Step)]] = []
@@ -61,7 +65,9 @@ public struct PlanApplier: Sendable {
                 var blocked: String?
                 for (number, step) in group {
                     let outcome: Outcome
-                    if let blocked {
+                    if !shouldStart() {
+                        outcome = .notStarted
+                    } else if let blocked {
                         outcome = .refused(blocked)
                     } else if let waiting = self.unmadeReplacement(step, replacing, { n in results.withLock { $0.done[n]?.outcome } }) {
                         outcome = .refused(waiting)

@@ -27,7 +27,7 @@ enum SharedHTTPClients {
 
     /// scheme://host:port
     static func origin(of url: URL) -> String {
-        let scheme = url.scheme ?? "http"
+        let scheme = url.scheme?.lowercased() ?? "http"
         return "\(scheme)://\(url.host ?? ""):\(url.port ?? (scheme == "https" ? 443 : 80))"
     }
 

@@ -96,7 +96,7 @@ enum BackupsModule {
         stack.setField(-2, "_connect")
         stack.push(function: ConnectBinding.chunk)
         stack.setField(-2, "_chunk")
-        stack.push(function: FleetBinding.function(connection))
+        stack.push(function: FleetBinding.function(connection, progress: progress))
         stack.setField(-2, "_fleet")
 
         stack.pushPlain(vocabulary)

@@ -9,28 +9,33 @@ enum ConnectBinding {
     static func function(_ parent: ServiceConnection, progress: @escaping PageCursor.Progress) -> LuaFunction {
         { call in
             let f = try Fields(call, 1, allowed: ["endpoint", "project", "key", "keyFile", "keyEnv", "selfSigned", "caFile", "concurrency"])
-            // The sandbox reads no files and no environment, whoever asks.
-            for name in ["keyFile", "keyEnv"] where f.values[name] != nil && parent.configuration.sandbox {
-                throw LuaArgumentError(index: 1, "\(name) is not available in the sandbox")
-            }
             var concurrency: Int?
             if let n = try f.integer("concurrency") {
                 guard n >= 1, n <= 10_000 else { throw LuaArgumentError(index: 1, "concurrency must be from 1 to 10000") }
                 concurrency = Int(n)
             }
+            // A script's settings pass the trust rule as a script's: under --sandbox it names no
+            // file and no variable; either way the operator's key stays with the operator's endpoint.
             let choice = ConnectionChoice(
                 endpoint: try f.string("endpoint"), project: try f.string("project"), key: try f.string("key").map(APIKey.init),
                 keyFile: try f.string("keyFile"), keyEnv: try f.string("keyEnv"), selfSigned: try f.bool("selfSigned"),
-                caFile: try f.string("caFile"), endpointConcurrency: concurrency, origin: "backups.connect")
+                caFile: try f.string("caFile"), endpointConcurrency: concurrency, origin: "backups.connect",
+                author: parent.configuration.sandbox ? .sandboxedScript : .script)
             let configuration: HostConfiguration
             do throws(BackupsError) { configuration = try choice.applied(to: parent.configuration) } catch {
                 throw BackupsError.argument("connect: \(error.message)")
             }
-            if let key = configuration.apiKey { Secrets.shared.register(key) }
-            let connection = ServiceConnection(configuration: configuration, scheduler: parent.scheduler, notice: parent.notice)
-            BackupsModule.push(connection, on: call.stack, progress: progress)
+            push(configuration, parent: parent, on: call.stack, progress: progress)
             return .values(1)
         }
+    }
+
+    /// Pushes the module table of a connection with `configuration`, beside `parent`.
+    static func push(_ configuration: HostConfiguration, parent: ServiceConnection, on stack: LuaStack,
+                     progress: @escaping PageCursor.Progress) {
+        if let key = configuration.apiKey { Secrets.shared.register(key) }
+        let connection = ServiceConnection(configuration: configuration, scheduler: parent.scheduler, notice: parent.notice)
+        BackupsModule.push(connection, on: stack, progress: progress)
     }
 
     /// `backups._chunk(name)`: the source and chunk name of one of bkup's own Lua modules, for a

@@ -1,7 +1,8 @@
 import BackupsClient
 
 /// Where a connection goes, as `backups.connect{...}` or a fleet file's project says it: what is
-/// not given is the current configuration's. One place for the rules both follow.
+/// not given is the current configuration's. One place for the rules both follow; what a
+/// setting may name and where a key may go is the `TrustRule`'s to say.
 struct ConnectionChoice {
     var endpoint: String?
     var project: String?
@@ -13,19 +14,26 @@ struct ConnectionChoice {
     var endpointConcurrency: Int?
     /// Who asked, for `doctor`'s origins ("backups.connect", "the fleet file").
     var origin: String
+    /// Who wrote the settings, for the trust rule.
+    var author: TrustRule.Author
 
     /// `base` pointed at this choice. The key never follows to another endpoint: a connection
-    /// there needs its own (a script, or a fleet file from a pull request, cannot send the key
-    /// elsewhere). On the embedded emulator, the project is a project of its own.
+    /// there needs its own. On the embedded emulator, the project is a project of its own.
     func applied(to base: HostConfiguration) throws(BackupsError) -> HostConfiguration {
         var c = base
-        if let endpoint, endpoint != c.endpoint {
-            c.apiKey = nil
-            c.keyFile = nil
-            c.origins["key"] = nil
+        c.trust.bindOperator(of: base)
+        let trust = c.trust
+        func checked<T>(_ body: () throws(TrustError) -> T) throws(BackupsError) -> T {
+            do { return try body() } catch { throw BackupsError.argument(error.description) }
         }
         if let endpoint {
-            c.endpoint = endpoint
+            let given = try checked { () throws(TrustError) in try trust.endpoint(endpoint, by: author) }
+            if !TrustRule.sameEndpoint(given, c.endpoint) {
+                c.apiKey = nil
+                c.keyFile = nil
+                c.origins["key"] = nil
+            }
+            c.endpoint = given
             c.origins["endpoint"] = origin
         }
         if let project {
@@ -37,16 +45,16 @@ struct ConnectionChoice {
             c.origins["key"] = origin
         }
         if let keyFile {
-            do { c.apiKey = try APIKey.read(fromFile: keyFile) } catch { throw BackupsError.argument("keyFile \(keyFile): \(error)") }
-            c.keyFile = keyFile
+            let read = try checked { () throws(TrustError) in try trust.keyFile(keyFile, by: author) }
+            c.apiKey = read.key
+            c.keyFile = read.path
             c.origins["key"] = "keyFile \(keyFile)"
         } else if let keyEnv {
-            guard let value = ConnectionSettings.variable(keyEnv) else { throw BackupsError.argument("\(keyEnv) is not set") }
-            c.apiKey = APIKey(value)
+            c.apiKey = try checked { () throws(TrustError) in try trust.keyVariable(keyEnv, by: author) }
             c.origins["key"] = keyEnv
         }
         if let selfSigned { c.selfSigned = selfSigned }
-        if let caFile { c.caFile = caFile }
+        if let caFile { c.caFile = try checked { () throws(TrustError) in try trust.file(caFile, setting: "caFile", by: author) } }
         if let endpointConcurrency { c.endpointConcurrency = endpointConcurrency }
         if let endpoint = c.endpoint {
             c.emulatorStarter = nil
@@ -55,6 +63,10 @@ struct ConnectionChoice {
             }
         } else if let project {
             c.emulatorProject = project
+        }
+        let final = c
+        try checked { () throws(TrustError) in
+            try trust.checkDestination(key: final.apiKey, endpoint: final.endpoint, selfSigned: final.selfSigned, caFile: final.caFile)
         }
         return c
     }

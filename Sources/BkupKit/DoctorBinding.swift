@@ -24,7 +24,7 @@ enum DoctorBinding {
             client.caFile = configuration.caFile
             client.connectTimeout = 5
             client.requestTimeout = 10
-            if configuration.verbose { client.logger = StderrLog.logger() }
+            if configuration.verbose { client.logger = StderrLog.logger(prefix: configuration.logPrefix) }
             let configured = client
             let before = first
             return try connection.scheduler.await(call, operation: { await Doctor.examine(configured, before: [before]).json }) { stack, report in

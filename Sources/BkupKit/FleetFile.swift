@@ -11,7 +11,9 @@ import LuaRuntime
 ///                   {"name": "staging", "project": "staging", "endpoint": "https://staging.example/v1"}]}
 ///
 /// Keys come from files (`keyFile`, relative to the fleet file) or the environment (`keyEnv`),
-/// never from the fleet file itself. Unknown settings are errors, so a typo is not a default.
+/// never from the fleet file itself, and only as the `TrustRule` allows: a fleet file is a file
+/// other people may write. Unknown settings are errors, so a typo is not a default. The settings
+/// are kept as written; the rule resolves them.
 public struct FleetMember: Sendable, Equatable {
     public var name: String
     public var endpoint: String?
@@ -23,27 +25,49 @@ public struct FleetMember: Sendable, Equatable {
 }
 
 public struct FleetFile: Sendable {
+    /// The file, as named, and its folder (symlinks resolved), where its key files may be.
+    public var path: String
+    public var folder: String
     public var members: [FleetMember]
     /// Requests in flight to one endpoint at most, across the whole fleet.
     public var endpointConcurrency: Int?
 
     static let settings: Set<String> = ["endpoint", "keyFile", "keyEnv", "selfSigned", "caFile"]
 
-    public static func read(_ path: String) throws -> FleetFile {
+    /// Reads a fleet file; a Lua one is evaluated as configuration (`LuaConfiguration`), within
+    /// `budget`. Every failure names the file.
+    public static func read(_ path: String, budget: LuaConfiguration.Budget = .init()) throws -> FleetFile {
         let value: JSONValue
         if path.hasSuffix(".lua") {
-            let state = try LuaState()
-            try state.load(file: path)
-            try state.pcall(nargs: 0, nresults: 1)
-            value = try state.value(at: -1)
+            do { value = try LuaConfiguration.evaluate(file: path, budget: budget) } catch let error as LuaError {
+                throw FleetError(error.message.hasPrefix(path) ? error.message : "\(path): \(error.message)")
+            } catch {
+                throw FleetError("\(path): \(error)")
+            }
         } else {
             guard let data = FileManager.default.contents(atPath: path) else { throw FleetError("\(path): cannot read the fleet file") }
-            do { value = try JSONCodec.decode(Array(data)) } catch { throw FleetError("\(path): not JSON: \(error)") }
+            let bytes = Array(data)
+            do { value = try JSONCodec.decode(bytes) } catch let error as JSONCodec.DecodeError {
+                let (line, column) = position(of: error.offset, in: bytes)
+                throw FleetError("\(path):\(line):\(column): not JSON: \(error.reason) (line \(line), column \(column))")
+            } catch {
+                throw FleetError("\(path): not JSON: \(error)")
+            }
         }
-        return try parse(value, base: (path as NSString).deletingLastPathComponent, name: path)
+        let given = (path as NSString).deletingLastPathComponent
+        guard let folder = TrustRule.resolved(given.isEmpty ? "." : given) else { throw FleetError("\(path): cannot find the file's folder") }
+        return try parse(value, name: path, folder: folder)
     }
 
-    static func parse(_ value: JSONValue, base: String, name file: String) throws -> FleetFile {
+    /// The line and column (from 1, in characters) of a byte offset.
+    static func position(of offset: Int, in bytes: [UInt8]) -> (Int, Int) {
+        let before = bytes.prefix(max(0, min(offset, bytes.count)))
+        let line = before.reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
+        let start = before.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0
+        return (line, String(decoding: before[start...], as: UTF8.self).count + 1)
+    }
+
+    static func parse(_ value: JSONValue, name file: String, folder: String) throws -> FleetFile {
         guard case .object(let top) = value else { throw FleetError("\(file): a fleet is an object with \"projects\"") }
         let unknown = Set(top.keys).subtracting(settings.union(["projects", "endpointConcurrency"]))
         guard unknown.isEmpty else { throw FleetError("\(file): unknown setting \(unknown.sorted().joined(separator: ", "))") }
@@ -53,11 +77,11 @@ public struct FleetFile: Sendable {
         func string(_ o: [String: JSONValue], _ key: String, _ where_: String) throws -> String? {
             guard let v = o[key] ?? top[key] else { return nil }
             guard case .string(let s) = v, !s.isEmpty else { throw FleetError("\(where_): \(key) must be a non-empty string") }
+            // A line break would be a header of its own, an escape a command to the terminal.
+            guard !s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+                throw FleetError("\(where_): \(key) must be printable text (no line break, tab or control character)")
+            }
             return s
-        }
-        func path(_ p: String?) -> String? {
-            guard let p else { return nil }
-            return p.hasPrefix("/") || base.isEmpty ? p : base + "/" + p
         }
         var members: [FleetMember] = []
         var names = Set<String>()
@@ -75,24 +99,40 @@ public struct FleetFile: Sendable {
                 selfSigned = b
             }
             members.append(FleetMember(name: name, endpoint: try string(o, "endpoint", place), project: project,
-                                       keyFile: path(try string(o, "keyFile", place)), keyEnv: try string(o, "keyEnv", place),
-                                       selfSigned: selfSigned, caFile: path(try string(o, "caFile", place))))
+                                       keyFile: try string(o, "keyFile", place), keyEnv: try string(o, "keyEnv", place),
+                                       selfSigned: selfSigned, caFile: try string(o, "caFile", place)))
         }
         var endpointConcurrency: Int?
         if let v = top["endpointConcurrency"] {
             guard let n = v.intValue, n >= 1, n <= 10_000 else { throw FleetError("\(file): endpointConcurrency must be from 1 to 10000") }
             endpointConcurrency = Int(n)
         }
-        return FleetFile(members: members, endpointConcurrency: endpointConcurrency)
+        return FleetFile(path: file, folder: folder, members: members, endpointConcurrency: endpointConcurrency)
     }
 
     /// The host configuration of one member: `base` (limits, dry run, and the endpoint and key
-    /// of the command line where the fleet file gives none) with its connection.
+    /// of the command line where the fleet file gives none) with its connection, as the trust
+    /// rule allows it.
     public func configuration(for member: FleetMember, base: HostConfiguration) throws -> HostConfiguration {
         let choice = ConnectionChoice(endpoint: member.endpoint, project: member.project, keyFile: member.keyFile, keyEnv: member.keyEnv,
                                       selfSigned: member.selfSigned, caFile: member.caFile, endpointConcurrency: endpointConcurrency,
-                                      origin: "the fleet file")
-        do throws(BackupsError) { return try choice.applied(to: base) } catch { throw FleetError("\(member.name): \(error.message)") }
+                                      origin: "the fleet file", author: .file(folder: folder, name: path))
+        do throws(BackupsError) { return try choice.applied(to: base) } catch { throw FleetError("project \(member.name): \(error.message)") }
+    }
+
+    /// Every member's configuration, or one error naming every project refused and why (so that
+    /// one run shows them all). Nothing is sent either way.
+    public func configurations(base: HostConfiguration) throws -> [HostConfiguration] {
+        var configurations: [HostConfiguration] = []
+        var problems: [String] = []
+        for member in members {
+            do { configurations.append(try configuration(for: member, base: base)) } catch { problems.append("\(error)") }
+        }
+        guard problems.isEmpty else {
+            throw FleetError("\(path): " + (problems.count == 1 ? problems[0] : "\(problems.count) projects refused:\n  " + problems.joined(separator: "\n  "))
+                             + "\nnothing was sent")
+        }
+        return configurations
     }
 }
 
@@ -101,24 +141,28 @@ public struct FleetError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// `backups._fleet(path)`: the members as connect settings, for the prelude's `backups.fleet`.
+/// `backups._fleet(path)`: one connection per member (as `backups.connect` makes them, each
+/// checked by the trust rule as the fleet file's), with its name, for the prelude's `backups.fleet`.
 enum FleetBinding {
-    static func function(_ connection: ServiceConnection) -> LuaFunction {
+    static func function(_ connection: ServiceConnection, progress: @escaping PageCursor.Progress) -> LuaFunction {
         { call in
             let path = try call.string(1)
             guard !connection.configuration.sandbox else { throw LuaArgumentError(index: 1, "fleet files are not available in the sandbox") }
+            let configurations: [HostConfiguration]
             let fleet: FleetFile
-            do { fleet = try FleetFile.read(path) } catch { throw BackupsError.argument("\(error)") }
-            call.stack.push(.array(fleet.members.map { m in
-                var settings: [String: JSONValue] = ["project": .string(m.project)]
-                if let e = m.endpoint { settings["endpoint"] = .string(e) }
-                if let k = m.keyFile { settings["keyFile"] = .string(k) }
-                if let v = m.keyEnv { settings["keyEnv"] = .string(v) }
-                if let s = m.selfSigned { settings["selfSigned"] = .bool(s) }
-                if let ca = m.caFile { settings["caFile"] = .string(ca) }
-                if let n = fleet.endpointConcurrency { settings["concurrency"] = .integer(Int64(n)) }
-                return .object(["name": .string(m.name), "settings": .object(settings)])
-            }))
+            do {
+                fleet = try FleetFile.read(path)
+                configurations = try fleet.configurations(base: connection.configuration)
+            } catch { throw BackupsError.argument("\(error)") }
+            call.stack.pushTable(fields: 0)
+            for (i, (member, configuration)) in zip(fleet.members, configurations).enumerated() {
+                call.stack.pushTable(fields: 2)
+                call.stack.push(.string(member.name))
+                call.stack.setField(-2, "name")
+                ConnectBinding.push(configuration, parent: connection, on: call.stack, progress: progress)
+                call.stack.setField(-2, "conn")
+                call.stack.setIndex(-2, i + 1)
+            }
             return .values(1)
         }
     }

@@ -54,6 +54,8 @@ public final class BkupHost {
     public init(configuration: HostConfiguration = HostConfiguration()) throws {
         var configuration = configuration
         if configuration.dryRun && configuration.planner == nil { configuration.planner = Planner() }
+        // An embedding program's own key and endpoint are the operator's (unless bound already).
+        configuration.trust.bindOperator(of: configuration)
         self.configuration = configuration
         if let key = configuration.apiKey { Secrets.shared.register(key) }
         lua = try LuaState(memoryLimit: configuration.limits.maxMemory, ignoreEnvironment: configuration.ignoreEnvironment)

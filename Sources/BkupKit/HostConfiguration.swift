@@ -43,6 +43,13 @@ public struct HostConfiguration: Sendable {
     /// Where requests go when no endpoint is configured (the `bkup` command starts its
     /// embedded emulator here). Called once, on first use.
     public var emulatorStarter: (@Sendable () throws -> ServiceEndpoint)?
+    /// What files other people write may name, and where the operator's key may go (see
+    /// `TrustRule`); bound to this configuration's own key and endpoint on first use.
+    public var trust = TrustRule()
+    /// In front of each `--verbose` line ("[eu-prod] "): a fleet's project.
+    public var logPrefix = ""
+    /// The check a fleet's first write waits for (see `WriteGate`); nil: none.
+    public var writeGate: WriteGate?
 
     public init(endpoint: String? = nil, project: String? = nil, apiKey: APIKey? = nil) {
         self.endpoint = endpoint

@@ -17,6 +17,10 @@ public struct HostOptions: CommandOptions, Sendable {
     public var fleetConcurrency: Int?
     /// --plan-out FILE: where a dry run writes its plan.
     public var planOut: String?
+    /// --summary-json FILE: a fleet run's summary as JSON, for CI.
+    public var summaryJSON: String?
+    /// --no-preflight: a fleet's first write (or an apply) does not wait for a check of every project.
+    public var noPreflight = false
     /// --result-file PATH: where the script's results (or its error) go as JSON, for a parent process.
     public var resultFile: String?
 
@@ -29,6 +33,9 @@ public struct HostOptions: CommandOptions, Sendable {
     public mutating func validate() throws {
         if fleetConcurrency != nil && fleetFile == nil {
             throw UsageError("--fleet-concurrency: it sets how many projects of a fleet run at once, so it needs --fleet FILE")
+        }
+        if summaryJSON != nil && fleetFile == nil {
+            throw UsageError("--summary-json: it writes the summary of a fleet run, so it needs --fleet FILE")
         }
     }
 
@@ -87,6 +94,18 @@ public struct HostOptions: CommandOptions, Sendable {
         },
         Option("--fleet-concurrency", value: "N", help: "projects at once under --fleet (default 4)") {
             $0.fleetConcurrency = try OptionValue.integer($1, "--fleet-concurrency", in: 1...1000, "a whole number from 1 to 1000")
+        },
+        Option("--key-dir", value: "DIR", help: "a fleet file may name key files in DIR too, not only in its own folder (repeatable)") {
+            do throws(TrustError) { try $0.configuration.trust.allowKeyFolder($1) } catch { throw UsageError("--key-dir: \(error)") }
+        },
+        Option("--key-env", value: "NAME", help: "a fleet file may name the variable NAME as keyEnv, besides BKUP_KEY_* (repeatable)") {
+            do throws(TrustError) { try $0.configuration.trust.allowKeyVariable($1) } catch { throw UsageError("--key-env: \(error)") }
+        },
+        Option("--no-preflight", help: "do not check every project's key and scopes before the first write (fleets, apply)") { o, _ in
+            o.noPreflight = true
+        },
+        Option("--summary-json", value: "FILE", help: "write the fleet's summary (each project's status) to FILE as JSON") {
+            $0.summaryJSON = $1
         },
     ])
 

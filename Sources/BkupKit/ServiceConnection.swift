@@ -66,7 +66,11 @@ final class ServiceConnection {
     func send(_ call: LuaCall, _ request: BackupsRequest, deliver: @escaping (LuaStack, JSONValue) throws -> Int32) throws -> LuaReturn {
         let client = try theClient()
         guard configuration.planner != nil else {
-            return try scheduler.await(call, operation: { try await client.send(request) }, deliver: deliver)
+            let gate = configuration.writeGate
+            return try scheduler.await(call, operation: {
+                try await gate?.admit(request)
+                return try await client.send(request)
+            }, deliver: deliver)
         }
         return try scheduler.await(call, operation: { try await client.send(request) }, deliver: { [self] stack, value in
             showPlannedLines()
@@ -110,7 +114,7 @@ extension HostConfiguration {
             // A connection that is never accepted says so, rather than that no answer came.
             c.connectTimeout = min(c.connectTimeout, requestTimeout)
         }
-        if verbose { c.logger = StderrLog.logger() }
+        if verbose { c.logger = StderrLog.logger(prefix: logPrefix) }
         if let retry { c.retry = retry }
         c.maxConnections = max(c.maxConnections, concurrency * 2)
         c.planner = planner

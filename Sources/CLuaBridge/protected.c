@@ -53,6 +53,57 @@ int bkup_openlibs(lua_State *L) {
   return bkup_protected_call(L, 0, 0, 0);
 }
 
+/* Configuration files (a fleet file in Lua) open only what is safe: the base library without
+ * file or chunk loading, string, table, math, utf8, and os's clock and calendar. setmetatable
+ * refuses finalizers, which Lua runs with hooks off, out of any limit's reach. No coroutines:
+ * a hook is set per thread. */
+static int config_setmetatable(lua_State *L) {
+  if (lua_type(L, 2) == LUA_TTABLE) {
+    lua_pushliteral(L, "__gc");
+    if (lua_rawget(L, 2) != LUA_TNIL) return luaL_error(L, "finalizers (__gc) are not available in a configuration file");
+    lua_pop(L, 1);
+  }
+  lua_settop(L, 2);
+  lua_pushvalue(L, lua_upvalueindex(1));
+  lua_insert(L, 1);
+  lua_call(L, 2, 1);
+  return 1;
+}
+
+static int do_open_configuration(lua_State *L) {
+  static const luaL_Reg safe[] = {
+      {LUA_GNAME, luaopen_base},       {LUA_TABLIBNAME, luaopen_table}, {LUA_STRLIBNAME, luaopen_string},
+      {LUA_MATHLIBNAME, luaopen_math}, {LUA_UTF8LIBNAME, luaopen_utf8}, {NULL, NULL}};
+  for (const luaL_Reg *lib = safe; lib->func; lib++) {
+    luaL_requiref(L, lib->name, lib->func, 1);
+    lua_pop(L, 1);
+  }
+  static const char *const times[] = {"time", "date", "clock", "difftime", NULL};
+  luaL_requiref(L, LUA_OSLIBNAME, luaopen_os, 0);
+  lua_createtable(L, 0, 4);
+  for (const char *const *name = times; *name; name++) {
+    lua_getfield(L, -2, *name);
+    lua_setfield(L, -2, *name);
+  }
+  lua_setglobal(L, LUA_OSLIBNAME);
+  lua_pop(L, 1);
+  static const char *const loaders[] = {"dofile", "loadfile", "load", NULL};
+  for (const char *const *name = loaders; *name; name++) {
+    lua_pushnil(L);
+    lua_setglobal(L, *name);
+  }
+  lua_getglobal(L, "setmetatable");
+  lua_pushcclosure(L, config_setmetatable, 1);
+  lua_setglobal(L, "setmetatable");
+  lua_pushcfunction(L, bkup_print);
+  lua_setglobal(L, "print");
+  return 0;
+}
+int bkup_open_configuration_libs(lua_State *L) {
+  lua_pushcfunction(L, do_open_configuration);
+  return bkup_protected_call(L, 0, 0, 0);
+}
+
 static int do_gettable(lua_State *L) {
   lua_gettable(L, 1);
   return 1;

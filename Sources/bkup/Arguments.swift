@@ -56,6 +56,12 @@ struct Arguments: CommandOptions {
     func completedConfiguration() throws -> HostConfiguration {
         var c = try host.completedConfiguration(ignoringEnvironment: ignoreEnvironment)
         if c.endpoint == nil { c.emulatorStarter = EmbeddedEmulator.starter() }
+        // The operator's keys, by value, go only to the operator's endpoint: the one in use and
+        // APPWRITE_API_KEY's, even under -E or beside --key-file (a fleet file must not send it).
+        var keys: [(APIKey, String)] = c.apiKey.map { [($0, c.origins["key"] ?? "the configuration")] } ?? []
+        if let value = ConnectionSettings.variable("APPWRITE_API_KEY") { keys.append((APIKey(value), "APPWRITE_API_KEY")) }
+        for (key, _) in keys { Secrets.shared.register(key) }
+        c.trust.bindOperator(keys: keys, endpoint: c.endpoint, selfSigned: c.selfSigned, caFile: c.caFile)
         return c
     }
 
@@ -64,6 +70,8 @@ struct Arguments: CommandOptions {
     var fleetConcurrency: Int { host.fleetConcurrency ?? 4 }
     var planOut: String? { host.planOut }
     var resultFile: String? { host.resultFile }
+    var summaryJSON: String? { host.summaryJSON }
+    var noPreflight: Bool { host.noPreflight }
 
     var scriptName: String? { scriptIndex.map { argv[$0] } }
     var scriptArgs: [String] {

@@ -22,6 +22,7 @@ final class RunGuard: @unchecked Sendable {
     private let watch: LuaState.Watch
     private let limits: RunLimits
     private let lastWords: @Sendable () -> [String]
+    private let ending: @Sendable (String) -> Int32
     private let lock = NSLock()
     private var stateOpen = true
     private var deadline: Double?
@@ -33,11 +34,14 @@ final class RunGuard: @unchecked Sendable {
     private var finished = false
 
     /// `lastWords` are printed after the message when the guard ends the process (a dry run's
-    /// summary).
-    init(host: BkupHost, limits: RunLimits, lastWords: @escaping @Sendable () -> [String]) {
+    /// summary); then `ending` (given the reason) does what else must be done and gives the exit
+    /// status (1 by default; a fleet prints its summary).
+    init(host: BkupHost, limits: RunLimits, lastWords: @escaping @Sendable () -> [String],
+         ending: @escaping @Sendable (String) -> Int32 = { _ in 1 }) {
         watch = host.lua.watch
         self.limits = limits
         self.lastWords = lastWords
+        self.ending = ending
     }
 
     static func now() -> Double {
@@ -145,8 +149,9 @@ final class RunGuard: @unchecked Sendable {
             + "or a C function that Lua's hook cannot reach), so bkup ended it"]
         lines += lastWords()
         StandardStreams.writeError(lines.joined(separator: "\n") + "\n")
+        let status = ending(reason)
         RedactedOutput.finish()
-        _exit(1)
+        _exit(status)
     }
 }
 

@@ -74,6 +74,7 @@ final class PlanFileFuzzTests: XCTestCase {
                         switch r.outcome {
                         case .refused(let why), .failed(let why), .alreadyApplied(let why): XCTAssertFalse(why.isEmpty)
                         case .applied: break
+                        case .notStarted: XCTFail("round \(round): nothing stops this apply")
                         }
                     }
                 }

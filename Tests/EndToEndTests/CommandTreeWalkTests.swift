@@ -18,7 +18,8 @@ final class CommandTreeWalkTests: XCTestCase {
         "Output": ["bkup", "run"],
     ]
     /// Options a command takes from a section it otherwise does not read, or leaves out of one it does.
-    static let exceptions: [String: Set<String>] = ["--fleet-concurrency": ["bkup", "run", "doctor"]]
+    static let exceptions: [String: Set<String>] = ["--fleet-concurrency": ["bkup", "run", "doctor"],
+                                                     "--summary-json": ["bkup", "run", "doctor"]]
     static let commands = ["bkup", "run", "doctor", "apply", "plan show", "serve", "help"]
 
     var dir: String!
@@ -75,6 +76,11 @@ final class CommandTreeWalkTests: XCTestCase {
             return (["--fleet", dir + "/fleet.json"], { command, run, _ in command == "apply" || run.stdout.contains("fleet: 2 projects") })
         case "--fleet-concurrency":
             return (["--fleet-concurrency", "1", "--fleet", dir + "/fleet.json"], { _, run, _ in run.stdout.contains("(1 at once)") })
+        case "--summary-json":
+            return (["--summary-json", fresh, "--fleet", dir + "/fleet.json"], written)
+        case "--key-dir": return ([option, dir], none)
+        case "--key-env": return ([option, "BKUP_WALK_KEY"], none)
+        case "--no-preflight": return ([option], none)
         case "--timeout": return ([option, "60"], none)
         case "--max-instructions": return ([option, "1e9"], none)
         case "--max-memory": return ([option, "256M"], none)

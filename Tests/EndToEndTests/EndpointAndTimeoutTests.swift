@@ -46,7 +46,7 @@ final class EndpointAndTimeoutTests: XCTestCase {
         XCTAssertTrue(variable.stderr.contains("APPWRITE_ENDPOINT: 'localhost:8080/v1' has no scheme"), variable.stderr)
         XCTAssertEqual(variable.stdout, "")
         // From Lua, the same check raises before any request.
-        let connect = try runTool(["-e", "local c = backups.connect{endpoint = '127.0.0.1:1/v1', project = 'p', key = 'k'} print(pcall(c.policies.list))"],
+        let connect = try runTool(["-e", "print(pcall(backups.connect, {endpoint = '127.0.0.1:1/v1', project = 'p', key = 'k'}))"],
                                   env: env)
         XCTAssertEqual(connect.status, 0, connect.stderr)
         XCTAssertTrue(connect.stdout.hasPrefix("false\t") && connect.stdout.contains("has no scheme"), connect.stdout)
@@ -88,7 +88,8 @@ final class EndpointAndTimeoutTests: XCTestCase {
         let silent = try silentEndpoint()
         defer { close(silent.socket) }
         let key = dir + "/key"
-        try "walk-key-0123456789\n".write(toFile: key, atomically: true, encoding: .utf8)
+        // Not the operator's key (APPWRITE_API_KEY): that one never goes to another endpoint.
+        try "quiet-key-0123456789\n".write(toFile: key, atomically: true, encoding: .utf8)
         try """
             {"projects": [{"name": "quiet", "project": "p", "endpoint": "\(silent.url)", "keyFile": "key"}]}
             """.write(toFile: dir + "/fleet.json", atomically: true, encoding: .utf8)

@@ -63,7 +63,15 @@ final class FleetTests: XCTestCase {
         XCTAssertTrue(dry.stderr.contains("[p05]") && dry.stderr.contains("dry run: 3 creates"), dry.stderr)
         XCTAssertEqual(try policies("p05").count, 0)
 
-        let r = try runTool(["--fleet", fleet, "--fleet-concurrency", "8"] + ensure, env: ["XDG_DATA_HOME": dir!], cwd: packageRoot)
+        // The preflight before the first write finds the broken key: nothing is written anywhere.
+        let checked = try runTool(["--fleet", fleet, "--fleet-concurrency", "8"] + ensure, env: ["XDG_DATA_HOME": dir!], cwd: packageRoot)
+        XCTAssertEqual(checked.status, 1, checked.stdout + checked.stderr)
+        XCTAssertTrue(checked.stderr.contains("preflight before the fleet's first write (policies.write): 1 of 21 projects cannot make it:\n  broken: the API key is not valid for project 'p01'"),
+                      checked.stderr)
+        XCTAssertTrue(checked.stdout.contains("stopped before the first write (policies.write)"), checked.stdout)
+        for project in Self.projects { XCTAssertEqual(try policies(project).count, 0, project) }
+
+        let r = try runTool(["--fleet", fleet, "--fleet-concurrency", "8", "--no-preflight"] + ensure, env: ["XDG_DATA_HOME": dir!], cwd: packageRoot)
         XCTAssertEqual(r.status, 1, "one project failed: \(r.stdout)\(r.stderr)")
         XCTAssertTrue(r.stdout.contains("fleet: 21 projects, 20 ok, 1 failed (8 at once)"), r.stdout)
         let broken = r.stdout.split(separator: "\n").first { $0.hasPrefix("  broken ") } ?? ""
@@ -156,7 +164,10 @@ final class FleetTests: XCTestCase {
             {"projects": [{"project": "p01"}, {"name": "stray", "project": "x", "endpoint": "http://127.0.0.1:9/v1"}]}
             """)
         let fleet = try runTool(["--key-file", keyFile, "--fleet", stray, "-e", "", packageRoot + "/scripts/audit.lua", "--check", "disabled"], env: env)
-        XCTAssertTrue(fleet.stdout.contains("1 ok, 1 failed") && fleet.stdout.contains("no key for http://127.0.0.1:9/v1"), fleet.stdout + fleet.stderr)
+        XCTAssertEqual(fleet.status, 2, "refused before the first request: \(fleet.stdout)\(fleet.stderr)")
+        XCTAssertTrue(fleet.stderr.contains("project stray: another endpoint needs its own key") && fleet.stderr.contains("no key for http://127.0.0.1:9/v1"),
+                      fleet.stderr)
+        XCTAssertEqual(fleet.stdout, "", "no project ran")
 
         // Two connections to one endpoint, each with a budget of 4: the server never sees more than 4.
         try start(latency: 100)

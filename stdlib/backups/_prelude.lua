@@ -168,8 +168,9 @@ end
 function backups.fleet(path)
   check.type(path, "string", 1, "fleet")
   local out = {}
+  local source, name = chunkFn("backups._prelude")
   for i, member in ipairs(fleetFn(path)) do
-    out[i] = backups.connect(member.settings)
+    out[i] = assert(load(source, name, "t"))(member.conn, true)
     out[i].name = member.name
   end
   return out

@@ -6,6 +6,8 @@
 #include <lua.h>
 
 int bkup_openlibs(lua_State *L);
+// Only the libraries a configuration file may use (see protected.c).
+int bkup_open_configuration_libs(lua_State *L);
 int bkup_pgettable(lua_State *L, int tableIndex);  // key on top -> value on top
 int bkup_psettable(lua_State *L, int tableIndex);  // key, value on top -> popped
 int bkup_ptostring(lua_State *L, int index);        // pushes luaL_tolstring's result

@@ -33,7 +33,7 @@ enum ApplyCommand {
         ])],
         globals: [
             Arguments.service.helping(["--concurrency": "steps in flight at once (default 16)"]),
-            Arguments.fleet.only("--fleet").helping(["--fleet": "the fleet file of the plan's projects (their endpoints and keys), for a plan made with --fleet"]),
+            Arguments.fleet.only("--fleet", "--key-dir", "--key-env", "--no-preflight").helping(["--fleet": "the fleet file of the plan's projects (their endpoints and keys), for a plan made with --fleet"]),
         ],
         operands: .some("PLAN", 1...1)
     ) { (invocation: Invocation<Arguments>, own: Options) in
@@ -65,9 +65,13 @@ enum ApplyCommand {
         let clients: [Plan.Target: BackupsClient]
         do { clients = try connect(plan, arguments) } catch {
             StandardStreams.writeError("bkup apply: \(Secrets.shared.redact("\(error)"))\n")
-            return 1
+            return error is FleetError ? 2 : 1
         }
         print(PlanView.render(plan, format: "text"), terminator: "")
+        if !arguments.noPreflight, let refusal = preflight(plan, clients) {
+            StandardStreams.writeError("bkup apply: \(Secrets.shared.redact(refusal))\n")
+            return 1
+        }
         if !options.yes && isatty(0) != 0 && isatty(2) != 0 {
             StandardStreams.writeError("Apply these \(plan.steps.count) steps to \(plan.targets.map(\.description).joined(separator: ", "))? [y/N] ")
             let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
@@ -80,45 +84,88 @@ enum ApplyCommand {
         let bar = UncheckedBar(ProgressBar(enabled: ProgressBar.stderrIsTerminal))
         let done = DispatchSemaphore(value: 0)
         let box = ResultsBox()
+        // A signal: no step starts after it; the steps in flight finish; the report lists the
+        // steps not started. A second one ends the process now.
+        let signals = SignalWatch(first: { _ in }, again: { number in
+            StandardStreams.writeError("bkup apply: \(SignalWatch.name(number)) again: ending now; the steps in flight may or may not have been applied\n")
+            RedactedOutput.finish()
+            _exit(SignalWatch.exitStatus(number))
+        })
+        defer { signals.stop() }
         Task {
-            box.results = await applier.apply { finished, total, problems in
+            box.results = await applier.apply(shouldStart: { signals.received == nil }) { finished, total, problems in
                 bar.lock.withLock { bar.value.update(done: finished, total: total, failures: problems, finished: finished == total) }
             }
             done.signal()
         }
         done.wait()
-        return report(box.results, plan: plan)
+        let status = report(box.results, plan: plan, interrupted: signals.received)
+        return signals.received.map(SignalWatch.exitStatus) ?? status
     }
 
-    /// One client per target of the plan, from the configured connection (or the fleet file's):
-    /// a plan for anything else is refused before anything is sent.
+    /// Every target answers and its key has the scopes its steps need; else why not (every target
+    /// that cannot, named), before anything is sent.
+    static func preflight(_ plan: Plan, _ clients: [Plan.Target: BackupsClient]) -> String? {
+        let box = ProblemsBox()
+        let done = DispatchSemaphore(value: 0)
+        let targets = plan.targets
+        Task {
+            await withTaskGroup(of: (Plan.Target, String?).self) { group in
+                for target in targets {
+                    guard let client = clients[target] else { continue }
+                    let scopes = Preflight.scopes(of: plan.steps.filter { $0.target == target })
+                    group.addTask { (target, await Preflight.problem(client, scopes: scopes)) }
+                }
+                for await (target, problem) in group { if let problem { box.problems[target] = problem } }
+            }
+            done.signal()
+        }
+        done.wait()
+        guard !box.problems.isEmpty else { return nil }
+        let lines = box.problems.keys.sorted().map { "  \($0): \(box.problems[$0]!)" }
+        return "preflight: \(box.problems.count) of \(targets.count) \(targets.count == 1 ? "target" : "targets") cannot take this plan's steps:\n"
+            + lines.joined(separator: "\n") + "\nnothing was sent (--no-preflight skips this check)"
+    }
+
+    /// One client per target of the plan, from the configured connection (or the fleet file's,
+    /// as the trust rule allows them): a plan for anything else is refused before anything is
+    /// sent, naming every target that is not configured.
     static func connect(_ plan: Plan, _ args: Arguments) throws -> [Plan.Target: BackupsClient] {
         let base = try args.completedConfiguration()
         var configurations = [base]
         if let fleetFile = args.fleetFile {
-            let fleet = try FleetFile.read(fleetFile)
-            configurations = try fleet.members.map { try fleet.configuration(for: $0, base: base) }
+            let fleet = try FleetFile.read(fleetFile, budget: FleetCommand.budget(for: fleetFile, base.limits))
+            configurations = try fleet.configurations(base: base)
         }
-        var available: [Plan.Target: (HostConfiguration, ServiceEndpoint)] = [:]
+        var available: [(target: Plan.Target, configuration: HostConfiguration, endpoint: ServiceEndpoint)] = []
         for configuration in configurations {
             let e = try configuration.resolveEndpoint()
             if let line = e.notice { StandardStreams.writeError(line + "\n") }
-            available[Plan.Target(endpoint: e.planName ?? e.endpoint, project: e.project)] = (configuration, e)
+            available.append((Plan.Target(endpoint: e.planName ?? e.endpoint, project: e.project), configuration, e))
         }
         var clients: [Plan.Target: BackupsClient] = [:]
+        var missing: [Plan.Target] = []
         for target in plan.targets {
-            guard let (configuration, e) = available[target] else {
-                let configured = available.keys.sorted().map(\.description).joined(separator: ", ")
-                throw UsageError(description: "the plan is for \(target), but the configured connection is \(configured): nothing was sent"
-                                 + (args.fleetFile == nil && plan.targets.count > 1 ? " (a plan of several projects is applied with --fleet FILE)" : ""))
+            // The same endpoint by meaning, as the trust rule compares them.
+            guard let (_, configuration, e) = available.first(where: {
+                $0.target.project == target.project && TrustRule.sameEndpoint($0.target.endpoint, target.endpoint)
+            }) else {
+                missing.append(target)
+                continue
             }
             clients[target] = try configuration.makeClient(for: e)
+        }
+        guard missing.isEmpty else {
+            let configured = available.map(\.target).sorted().map(\.description).joined(separator: ", ")
+            let many = available.count > 1 ? "connections are" : "connection is"
+            throw UsageError(description: "the plan is for \(missing.map(\.description).joined(separator: ", ")), but the configured \(many) \(configured): nothing was sent"
+                             + (args.fleetFile == nil && plan.targets.count > 1 ? " (a plan of several projects is applied with --fleet FILE)" : ""))
         }
         return clients
     }
 
-    static func report(_ results: [PlanApplier.Result], plan: Plan) -> Int32 {
-        var applied = 0, already = 0, refused = 0, failed = 0
+    static func report(_ results: [PlanApplier.Result], plan: Plan, interrupted: Int32? = nil) -> Int32 {
+        var applied = 0, already = 0, refused = 0, failed = 0, notStarted = 0
         var lines: [String] = []
         let tagged = plan.targets.count > 1
         for r in results {
@@ -135,6 +182,9 @@ enum ApplyCommand {
             case .failed(let why):
                 failed += 1
                 lines.append("failed:  \(what): \(why)")
+            case .notStarted:
+                notStarted += 1
+                lines.append("not started: \(what)")
             }
         }
         for line in lines { print(Secrets.shared.redact(line)) }
@@ -143,9 +193,14 @@ enum ApplyCommand {
             print("nothing to apply: \(all) already applied (this plan was applied before)")
             return 0
         }
-        print("apply: \(applied) applied, \(refused) refused, \(failed) failed, \(already) already applied")
-        return refused + failed > 0 ? 1 : 0
+        let stopped = interrupted.map { ", \(notStarted) not started (\(SignalWatch.name($0)) stopped the apply)" } ?? ""
+        print("apply: \(applied) applied, \(refused) refused, \(failed) failed, \(already) already applied" + stopped)
+        return refused + failed + notStarted > 0 ? 1 : 0
     }
+}
+
+private final class ProblemsBox: @unchecked Sendable {
+    var problems: [Plan.Target: String] = [:]
 }
 
 private final class ResultsBox: @unchecked Sendable {
