@@ -113,7 +113,7 @@ final class PicturesTests: XCTestCase {
             os.waitpid(pid, 0)
             sys.stdout.buffer.write(out.replace(b"\\r\\n", b"\\n"))
             """
-        let r = try runProgram("/usr/bin/env", ["python3", "-c", driver, productsDirectory().appendingPathComponent("bkup").path] + args,
+        let r = try runProgram("/usr/bin/env", ["python3", "-c", driver, bkupUnderTest] + args,
                                env: env)
         XCTAssertEqual(r.status, 0, r.stderr)
         return r.stdout

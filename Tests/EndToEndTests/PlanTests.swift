@@ -245,7 +245,7 @@ final class PlanTests: XCTestCase {
         let planPath = dir + "/plan.json"
         XCTAssertEqual(try bkup("planned", ["--plan-out", planPath, "scripts/ensure-policies.lua", "--schedule", "30 3 1 1 *"]).status, 0)
         let driver = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("confirm_pty.py").path
-        let bkupPath = productsDirectory().appendingPathComponent("bkup").path
+        let bkupPath = bkupUnderTest
         let env = ["APPWRITE_ENDPOINT": emulator.url, "APPWRITE_PROJECT_ID": "planned", "APPWRITE_API_KEY": emulator.key]
         let no = try runProgram("/usr/bin/python3", [driver, "n", bkupPath, "apply", planPath], env: env)
         XCTAssertTrue(no.stdout.contains("Apply these 5 steps to project planned at \(emulator.url)? [y/N] n\n"), no.stdout)

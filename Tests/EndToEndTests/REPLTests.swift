@@ -11,7 +11,7 @@ final class REPLTests: XCTestCase {
         let driver = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("repl_pty.py").path
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", driver, productsDirectory().appendingPathComponent("bkup").path, state]
+        p.arguments = ["python3", driver, bkupUnderTest, state]
         let out = Pipe()
         p.standardOutput = out
         try p.run()
