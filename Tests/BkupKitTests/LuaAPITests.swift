@@ -201,7 +201,9 @@ final class LuaAPITests: XCTestCase {
         ])
         dry.close()
         XCTAssertEqual(notices.last, "dry run: 2 creates, 0 updates, 1 delete planned; nothing was sent")
-        XCTAssertEqual(try host().run(string: "return backups.plan()"), [.null], "no plan outside a dry run")
+        // Outside a dry run there is no plan: nil, which `if backups.plan() then` reads as no (json.null would be truthy).
+        XCTAssertEqual(try host().run(string: "local p = backups.plan() return type(p), p == nil, select('#', backups.plan()), not p"),
+                       ["nil", true, 1, true], "no plan outside a dry run")
     }
 
     func testInterruptCancelsRequestsInFlight() throws {
