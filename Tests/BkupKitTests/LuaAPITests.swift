@@ -61,7 +61,7 @@ final class LuaAPITests: XCTestCase {
     func testEachWalksEveryPageAndListGivesOnePage() throws {
         let h = try host()
         let r = try h.run(string: """
-            for i = 1, 23 do backups.policies.create{id = "p" .. i, services = "databases", retention = i, schedule = "@daily"} end
+            for i = 1, 23 do backups.policies.create{id = "p" .. i, services = {"databases"}, retention = i, schedule = "@daily"} end
             local seen, count = {}, 0
             for p in backups.policies.each{Query.greaterThan("retention", 3), Query.orderDesc("retention"), Query.limit(4)} do
               assert(not seen[p.id]); seen[p.id] = true; count = count + 1

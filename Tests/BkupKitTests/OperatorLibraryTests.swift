@@ -270,7 +270,8 @@ final class OperatorLibraryTests: XCTestCase {
         let r = try h.run(string: """
             local function why(f, ...) local ok, e = pcall(f, ...) assert(not ok) return e end
             assert(why(backups.retention.plan, {daily = -1}):find("daily must be a non%-negative integer"))
-            assert(why(backups.retention.plan, {hourly = 3}):find("unknown rule 'hourly'"))
+            assert(why(backups.retention.plan, {hourly = 3}):find("unknown field 'hourly'"))
+            assert(why(backups.retention.plan, {daily = 7, keepFailed = "yes"}):find("field 'keepFailed': boolean expected, got string"))
             assert(why(backups.retention.plan, {}):find("no rule keeps anything"))
             assert(why(backups.retention.apply, {delete = {}}):find("a plan from retention.plan expected"))
             local plan = backups.retention.plan{daily = 1}

@@ -18,7 +18,7 @@ local function makeWait(get, noun)
   return function(id, opts)
     if type(id) == "table" and rawget(id, "$id") then id = rawget(id, "$id") end
     check.type(id, "string", 1, "wait")
-    opts = check.type(opts, "table", 2, "wait", true) or {}
+    opts = check.options(opts, { timeout = "number", interval = "number" }, 2, "wait")
     local timeout, interval = opts.timeout or 600, opts.interval or 2
     local deadline = task.now() + timeout
     while true do
@@ -43,7 +43,7 @@ backups.restorations.wait = makeWait(backups.restorations.get, "restoration")
 local function makeWaitAll(list, get, key, noun)
   return function(items, opts)
     check.type(items, "table", 1, "waitAll")
-    opts = check.type(opts, "table", 2, "waitAll", true) or {}
+    opts = check.options(opts, { timeout = "number", interval = "number", progress = "boolean" }, 2, "waitAll")
     local timeout, interval = opts.timeout or 600, opts.interval or 2
     local show = opts.progress ~= false
     local positions, waiting = {}, {}
@@ -145,18 +145,19 @@ local function libraryModule(name)
 end
 
 -- Connections: the same API for another project or endpoint; a fleet is a list of them.
-local connectFn, fleetFn = backups._connect, backups._fleet
+-- Named as the functions they serve: a bad argument names the function it was called by.
+local connect, fleet = backups._connect, backups._fleet
 backups._connect, backups._fleet = nil, nil
 function backups.connect(settings)
   check.type(settings, "table", 1, "connect")
-  local conn = connectFn(settings)
+  local conn = connect(settings)
   local source, name = chunkFn("backups._prelude")
   return assert(load(source, name, "t"))(conn, true)
 end
 function backups.fleet(path)
   check.type(path, "string", 1, "fleet")
   local out = {}
-  for i, member in ipairs(fleetFn(path)) do
+  for i, member in ipairs(fleet(path)) do
     out[i] = backups.connect(member.settings)
     out[i].name = member.name
   end

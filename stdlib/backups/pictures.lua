@@ -18,7 +18,7 @@ local BARS = { "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" }
 --- the smallest to the largest; {width = n} keeps the newest n values.
 function M.sparkline(values, opts)
   check.type(values, "table", 1, "sparkline")
-  opts = check.type(opts, "table", 2, "sparkline", true) or {}
+  opts = check.options(opts, { width = "integer", plain = "boolean" }, 2, "sparkline")
   local first = 1
   if opts.width ~= nil then
     check.arg(math.type(opts.width) == "integer" and opts.width >= 1, 2, "sparkline", "width must be a positive integer")
@@ -77,10 +77,11 @@ end
 --- terminal without NO_COLOR), resources (the rows, in order).
 function M.calendar(archives, opts)
   check.type(archives, "table", 1, "calendar")
-  opts = check.type(opts, "table", 2, "calendar", true) or {}
+  opts = check.options(opts, { days = "integer", now = "string|number", policies = "table", color = "boolean",
+    resources = "list" }, 2, "calendar")
   local days = opts.days or 30
-  check.arg(math.type(days) == "integer" and days >= 1 and days <= 3660, 2, "calendar", "days must be an integer from 1 to 3660")
-  local policies = check.type(opts.policies, "table", 2, "calendar", true) or {}
+  check.arg(days >= 1 and days <= 3660, 2, "calendar", "days must be an integer from 1 to 3660")
+  local policies = opts.policies or {}
   local color = opts.color
   if color == nil then color = terminal.color() end
   local now = seconds(opts.now or backups.now(), "now")

@@ -73,7 +73,7 @@ local formats = { table = true, csv = true, jsonl = true }
 
 local function checkArgs(records, opts, fname)
   if type(records) ~= "table" then check.expected(records, "list of records", 1, fname, 2) end
-  opts = check.type(opts, "table", 2, fname, true, 2) or {}
+  opts = check.options(opts, { format = "string", columns = "list" }, 2, fname, 2)
   local format = opts.format or "table"
   check.arg(formats[format], 2, fname, string.format("format must be table, csv or jsonl, got '%s'", tostring(format)), 2)
   return opts, format
