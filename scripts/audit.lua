@@ -15,11 +15,11 @@ local spec = {
   summary = "Find unprotected resources, disabled policies, failed archives and stale policies.",
   flags = {
     { "kind", multiple = true, choices = { "databases", "buckets", "functions" }, help = "resources to check (default: databases)" },
-    { "since-days", type = "number", default = 7, help = "how far back failed archives count" },
-    { "check", multiple = true, choices = { "unprotected", "disabled", "failed", "stale" }, help = "run only this check" },
+    { "since-days", type = "number", min = 0, default = 7, help = "how far back failed archives count" },
+    { "check", multiple = true, choices = { "unprotected", "disabled", "failed", "missed" }, help = "run only this check" },
     { "format", choices = { "table", "csv", "jsonl" }, default = "table", help = "how to print the findings" },
     { "calendar", type = "boolean", help = "also draw each resource's days: completed, failed, missed" },
-    { "days", type = "integer", default = 30, help = "days the calendar shows" },
+    { "days", type = "integer", min = 1, max = 3660, default = 30, help = "days the calendar shows" },
   },
 }
 local opts = args.cli({ ... }, spec)
