@@ -1,7 +1,8 @@
 #!/usr/bin/env bkup
 -- audit.lua: what needs an operator's attention: resources without an enabled policy,
--- disabled policies, archives that failed recently, and policies whose schedule has not
--- produced an archive in two periods. For cron jobs and CI: exits 1 when it finds a problem.
+-- disabled policies, archives that failed recently, and runs of a schedule, within its
+-- retention, that made no archive (the calendar's `!`, by the same rule). For cron jobs and CI:
+-- exits 1 when it finds a problem.
 --
 --   bkup scripts/audit.lua                               # databases, failures of the last 7 days
 --   bkup scripts/audit.lua --kind databases --kind buckets --since-days 1 --format jsonl
@@ -12,7 +13,7 @@ local args = require("bkup.args")
 local report = require("backups.report")
 local spec = {
   name = "scripts/audit.lua",
-  summary = "Find unprotected resources, disabled policies, failed archives and stale policies.",
+  summary = "Find unprotected resources, disabled policies, failed archives and missed schedules.",
   flags = {
     { "kind", multiple = true, choices = { "databases", "buckets", "functions" }, help = "resources to check (default: databases)" },
     { "since-days", type = "number", min = 0, default = 7, help = "how far back failed archives count" },

@@ -60,6 +60,9 @@ final class OptionTableTests: XCTestCase {
               {function() backups.report.calendar({}, {color = "no", now = 0}) end, "bad argument #2 to 'calendar' (field 'color': boolean expected, got string)"},
               {function() backups.report.calendar({}, {days = 7.5, now = 0}) end, "bad argument #2 to 'calendar' (field 'days': integer expected, got number)"},
               {function() backups.report.sparkline({1}, {width = "3"}) end, "bad argument #2 to 'sparkline' (field 'width': integer expected, got string)"},
+              {function() backups.audit{kinds = "databases"} end, "bad argument #1 to 'audit' (field 'kinds': list of strings expected, got string)"},
+              {function() backups.audit{checks = {"stale"}} end, "bad argument #1 to 'audit' (unknown check 'stale' (unprotected, disabled, failed, missed))"},
+              {function() backups.audit{sinse = 1} end, "bad argument #1 to 'audit' (unknown field 'sinse'"},
             }
             local out = {}
             for i, case in ipairs(cases) do
@@ -69,7 +72,7 @@ final class OptionTableTests: XCTestCase {
             end
             return #cases, table.concat(out, "\n"), backups.policies.list().total, backups.archives.list().total
             """#)
-        XCTAssertEqual(r[0], 29)
+        XCTAssertEqual(r[0], 32)
         XCTAssertEqual(r[1], "", "every case refused with its own words")
         XCTAssertEqual(Array(r[2...]), [0, 0], "nothing was stored")
     }

@@ -124,9 +124,9 @@ function backups.doctor()
   return require("backups.doctor").wrap(doctorFn())
 end
 -- The operator's library loads on first use: backups.rotate, backups.retention,
--- backups.report, backups.audit (stdlib/backups/*.lua). A connection loads its own copy, in
--- which `backups` (and `require` of the library) mean the connection.
-local library = { rotate = true, retention = true, report = true, audit = true }
+-- backups.report, backups.audit, backups.schedules (stdlib/backups/*.lua). A connection loads
+-- its own copy, in which `backups` (and `require` of the library) mean the connection.
+local library = { rotate = true, retention = true, report = true, audit = true, schedules = true }
 local chunkFn = backups._chunk
 backups._chunk = nil
 local own = {}
