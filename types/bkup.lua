@@ -425,7 +425,8 @@ backups.schedules = {}
 
 ---The runs from `from` (at the earliest the policy's last change) to `now`, oldest first: covered
 ---(an archive of the policy came before the next run), expired (past retention: not judged),
----missed (none came and the next run is due), pending (none yet). A disabled policy has none.
+---missed (none came, and the next run is due or an hour has passed), pending (none yet). A disabled
+---policy has none.
 ---@param policy bkup.BackupPolicy
 ---@param archives bkup.BackupArchive[]
 ---@param now bkup.ISODate|number

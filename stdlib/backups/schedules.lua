@@ -12,8 +12,9 @@
 --   covered  an archive of the policy (its policyId) was created from the run until the next
 --   expired  older than the policy's retention: an archive of it has been deleted by now, so
 --            whether one came cannot be told
---   missed   neither, and the next run is due: the run's time is over
---   pending  neither yet, and the next run is still to come
+--   missed   neither, and the next run is due or an hour has passed (an archive starts within
+--            minutes of its run)
+--   pending  neither yet, within that hour
 -- At most the newest 1,000 runs of a policy are judged (a per-minute schedule has 43,200 in 30
 -- days). Times are Unix seconds or ISO dates; `now` is required (callers pass the service's clock).
 local dates = require("bkup.dates")
@@ -23,6 +24,7 @@ local cron = cron
 local M = {}
 local DAY = 86400
 local MAX_RUNS = 1000
+local GRACE = 3600 -- seconds after a run in which its archive may still be on its way
 
 local function checkPolicy(policy, fname)
   check.type(policy, "table", 1, fname, false, 2)
@@ -63,7 +65,7 @@ end
 
 --- The runs of an enabled policy from `from` (default and at the earliest: M.since(policy)) to
 --- `now`, oldest first: {at = seconds, nextAt = the next run (seconds), state = "covered"|
---- "expired"|"missed"|"pending"}. A disabled policy expects nothing: {}.
+--- "expired"|"missed"|"pending"} (see the states above). A disabled policy expects nothing: {}.
 function M.runs(policy, archives, now, from)
   checkPolicy(policy, "runs")
   check.type(archives, "table", 2, "runs")
@@ -97,7 +99,7 @@ function M.runs(policy, archives, now, from)
       run.state = "covered"
     elseif run.at <= keptAfter then
       run.state = "expired"
-    elseif nextRun and nextRun <= now then
+    elseif (nextRun and nextRun <= now) or now - run.at > GRACE then
       run.state = "missed"
     else
       run.state = "pending"

@@ -52,7 +52,7 @@ local docs = {
   {"backups.audit", "backups.audit{kinds={'databases'}, since=604800, checks?, now?} --> audit",
    "Findings: unprotected resources, disabled policies, archives failed within since seconds, missed runs (backups.schedules: the rule the calendar draws ! by). audit.ok, audit:lines(), tostring(audit)."},
   {"backups.schedules.runs", "backups.schedules.runs(policy, archives, now, from?) --> {{at=, nextAt=, state=}, ...}",
-   "The runs of an enabled policy's schedule since its last change (or from), oldest first, each covered (an archive of the policy came before the next run), expired (older than its retention: deleted, not judged), missed (none came and the next run is due) or pending (none yet). The one rule the audit and the calendar share."},
+   "The runs of an enabled policy's schedule since its last change (or from), oldest first, each covered (an archive of the policy came before the next run), expired (older than its retention: deleted, not judged), missed (none came, and the next run is due or an hour has passed) or pending (none yet). The one rule the audit and the calendar share."},
   {"backups.schedules.missed", "backups.schedules.missed(policies, archives, now) --> {{policy=, runs=, at=}, ...}",
    "Every enabled policy with missed runs (backups.schedules.runs), their ISO dates oldest first, and the newest as at."},
   {"backups.connect", "backups.connect{endpoint?, project?, key? | keyFile? | keyEnv?, selfSigned?, caFile?, concurrency?} --> connection",
