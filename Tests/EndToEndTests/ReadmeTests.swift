@@ -113,6 +113,9 @@ final class ReadmeTests: XCTestCase {
             XCTAssertTrue(examples.contains { $0.section == section }, "no sh block under the heading '\(section)'")
         }
         try makeFixtures()
+        // The lines' `bkup` is the binary under test.
+        let which = try runProgram("/bin/sh", ["-c", "command -v bkup"], env: env, cwd: dir)
+        XCTAssertEqual(which.stdout, bkupUnderTest + "\n")
         var ran = 0
         for example in examples {
             if example.comment.contains(Self.notRunHere) { continue }
