@@ -125,13 +125,20 @@ final class ServeProcess {
     let stderr: PipeCollector
 
     /// Starts `bkup serve --port 0 ARGS` and waits (up to 60 s) for the line naming its URL.
-    init(_ args: [String], env: [String: String] = [:]) throws {
+    convenience init(_ args: [String], env: [String: String] = [:]) throws {
+        try self.init(executable: bkupUnderTest, arguments: ["serve", "--port", "0"] + args, env: env)
+    }
+
+    /// Starts a program that serves as `bkup serve` does (a shell that execs one, say) in `cwd`,
+    /// and waits (up to 60 s) for the line naming its URL.
+    init(executable: String, arguments: [String], env: [String: String] = [:], cwd: String? = nil) throws {
         process = Process()
-        process.executableURL = URL(fileURLWithPath: bkupUnderTest)
-        process.arguments = ["serve", "--port", "0"] + args
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         for (k, v) in env { environment[k] = v }
         process.environment = environment
+        if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

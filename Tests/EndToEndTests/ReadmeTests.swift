@@ -140,37 +140,23 @@ final class ReadmeTests: XCTestCase {
         if let port = example.text.range(of: #"--port [0-9]+"#, options: .regularExpression).map({ Int(example.text[$0].dropFirst(7))! }) {
             try waitUntilFree(port: port, what: where_)
         }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", "exec " + example.text]
-        p.currentDirectoryURL = URL(fileURLWithPath: dir)
-        var environment = ProcessInfo.processInfo.environment
-        for k in ["APPWRITE_ENDPOINT", "APPWRITE_PROJECT_ID", "APPWRITE_API_KEY", "BKUP_EMULATOR_KEY"] { environment[k] = nil }
-        for (k, v) in env { environment[k] = v }
-        p.environment = environment
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
-        let stdout = PipeCollector(out), stderr = PipeCollector(err)
-        guard let text = stdout.waitFor("  speed:", seconds: 60),
-            let url = text.split(separator: "\n").first(where: { $0.contains("listening on http://") })?.split(separator: " ").last,
+        let server: ServeProcess
+        do {
+            server = try ServeProcess(executable: "/bin/sh", arguments: ["-c", "exec " + example.text], env: env, cwd: dir)
+        } catch {
+            return XCTFail("\(where_): \(error)")
+        }
+        guard let text = server.stdout.waitFor("  speed:", seconds: 10),
             let key = text.split(separator: "\n").first(where: { $0.hasPrefix("  key:") })?.split(separator: " ").last
         else {
-            return XCTFail("\(where_): did not start\n\(stdout.text)\(stderr.wait(seconds: 1))")
+            return XCTFail("\(where_): no key shown\n\(server.stdout.text)\(server.stderr.wait(seconds: 1))")
         }
-        let asked = try runProgram(bkupUnderTest, ["--endpoint", String(url), "--project", "bkup-local", "-e",
+        let asked = try runProgram(bkupUnderTest, ["--endpoint", server.url, "--project", "bkup-local", "-e",
                                                    "print(backups.resources.databases.list().total)"],
                                    env: env.merging(["APPWRITE_API_KEY": String(key)]) { $1 }, cwd: dir)
         XCTAssertEqual(asked.status, 0, "\(where_): \(asked.stderr)")
         XCTAssertGreaterThan(Int(asked.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0, 0, "\(where_): \(asked.stdout)")
-        p.interrupt()
-        let deadline = Date().addingTimeInterval(30)
-        while p.isRunning && Date() < deadline { usleep(20_000) }
-        XCTAssertFalse(p.isRunning, "\(where_): still running 30 s after Ctrl-C")
-        p.waitUntilExit()
-        XCTAssertEqual(p.terminationStatus, 0, "\(where_): \(stderr.wait(seconds: 5))")
+        XCTAssertEqual(server.interrupt(), 0, "\(where_): Ctrl-C \(server.stderr.wait(seconds: 5))")
     }
 
     /// A fixed port that another program on this machine holds is waited for (up to a minute).
