@@ -83,14 +83,3 @@ struct Fields {
         }
     }
 }
-
-extension JSONValue {
-    /// The type as Lua names it in a `bad argument` message: a table, not an array or object.
-    var luaTypeName: String {
-        switch self {
-        case .array, .object: return "table"
-        case .null: return "json.null"
-        default: return typeName
-        }
-    }
-}

@@ -24,8 +24,7 @@ extension LuaState {
                             throw LuaArgumentError(index: 2, "unknown field '\(key)' (fields: pretty, sort_keys)")
                         }
                         guard case .bool(let on) = v else {
-                            let got = v.isNull ? "json.null" : (v.arrayValue != nil || v.objectValue != nil ? "table" : v.typeName)
-                            throw LuaArgumentError(index: 2, "field '\(key)': boolean expected, got \(got)")
+                            throw LuaArgumentError(index: 2, "field '\(key)': boolean expected, got \(v.luaTypeName)")
                         }
                         if key == "pretty" { options.pretty = on } else { options.sortKeys = on }
                     }
