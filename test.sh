@@ -1,16 +1,27 @@
 #!/usr/bin/env bash
-# Installs what is missing, lints the Lua (luacheck), runs the whole test suite (XCTest; there
-# are no Swift Testing tests, so that empty pass is skipped) and builds BkupKit's documentation
-# (DocC, warnings are errors). Ends with one summary line.
+# Installs what is missing, lints the Lua (luacheck), installs bkup as it ships into a temporary
+# prefix, runs the whole test suite (XCTest; there are no Swift Testing tests, so that empty pass
+# is skipped) with the end-to-end tests on that installed binary, and builds BkupKit's
+# documentation (DocC, warnings are errors). Ends with one summary line.
 set -euo pipefail
 cd "$(dirname "$0")"
 tools/install-deps.sh
-tools/sdk-venv.sh >/dev/null   # the official Python SDK, for the conformance tests
+tools/sdk-venv.sh >/dev/null   # the official Python SDK and pyte, for the conformance and REPL tests
 # Lint first: .luacheckrc declares the host's globals; stdlib, scripts, benchmarks and types.
 luacheck --quiet --formatter plain . || { echo "luacheck found problems (above)"; exit 1; }
 echo "luacheck: no warnings"
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+shipped=$(mktemp -d)
+trap 'rm -f "$log"; rm -rf "$shipped"' EXIT
+
+# The shipped binary is the tested binary: ./install.sh builds it (tools/build-release.sh, in
+# .build-release; stripped) and installs it into a temporary prefix, and the end-to-end tests run
+# that file (BKUP_UNDER_TEST; a plain `swift test` runs the debug build instead).
+started=$SECONDS
+PATH="$shipped/bin:$PATH" ./install.sh "$shipped" >/dev/null
+export BKUP_UNDER_TEST="$shipped/bin/bkup"
+echo "shipped build: $BKUP_UNDER_TEST ($("$BKUP_UNDER_TEST" --version | head -n 1)), built and installed in $((SECONDS - started)) s"
+
 set +e
 swift test --disable-swift-testing "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}

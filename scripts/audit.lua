@@ -1,7 +1,8 @@
 #!/usr/bin/env bkup
 -- audit.lua: what needs an operator's attention: resources without an enabled policy,
--- disabled policies, archives that failed recently, and policies whose schedule has not
--- produced an archive in two periods. For cron jobs and CI: exits 1 when it finds a problem.
+-- disabled policies, archives that failed recently, and runs of a schedule, within its
+-- retention, that made no archive (the calendar's `!`, by the same rule). For cron jobs and CI:
+-- exits 1 when it finds a problem.
 --
 --   bkup scripts/audit.lua                               # databases, failures of the last 7 days
 --   bkup scripts/audit.lua --kind databases --kind buckets --since-days 1 --format jsonl
@@ -12,14 +13,14 @@ local args = require("bkup.args")
 local report = require("backups.report")
 local spec = {
   name = "scripts/audit.lua",
-  summary = "Find unprotected resources, disabled policies, failed archives and stale policies.",
+  summary = "Find unprotected resources, disabled policies, failed archives and missed schedules.",
   flags = {
     { "kind", multiple = true, choices = { "databases", "buckets", "functions" }, help = "resources to check (default: databases)" },
-    { "since-days", type = "number", default = 7, help = "how far back failed archives count" },
-    { "check", multiple = true, choices = { "unprotected", "disabled", "failed", "stale" }, help = "run only this check" },
+    { "since-days", type = "number", min = 0, default = 7, help = "how far back failed archives count" },
+    { "check", multiple = true, choices = { "unprotected", "disabled", "failed", "missed" }, help = "run only this check" },
     { "format", choices = { "table", "csv", "jsonl" }, default = "table", help = "how to print the findings" },
     { "calendar", type = "boolean", help = "also draw each resource's days: completed, failed, missed" },
-    { "days", type = "integer", default = 30, help = "days the calendar shows" },
+    { "days", type = "integer", min = 1, max = 3660, default = 30, help = "days the calendar shows" },
   },
 }
 local opts = args.cli({ ... }, spec)

@@ -13,10 +13,10 @@ local spec = {
   summary = "Archive many resources concurrently and wait for them all.",
   flags = {
     { "kind", choices = { "databases", "buckets", "functions" }, default = "databases", help = "resources to archive" },
-    { "resource", multiple = true, help = "only this resource ID" },
-    { "service", multiple = true, help = "services to archive (default: the kind's own)" },
-    { "timeout", type = "number", default = 3600, help = "seconds to wait for the archives" },
-    { "interval", type = "number", default = 5, help = "seconds between status checks" },
+    { "resource", type = "id", multiple = true, help = "only this resource ID" },
+    { "service", choices = backups.vocabulary.services, multiple = true, help = "services to archive (default: the kind's own)" },
+    { "timeout", type = "number", min = 0, default = 3600, help = "seconds to wait for the archives" },
+    { "interval", type = "number", min = 0.01, default = 5, help = "seconds between status checks" },
     { "concurrency", type = "integer", min = 1, help = "creates in flight" },
   },
 }

@@ -14,8 +14,8 @@ local spec = {
   name = "scripts/copy-policies.lua",
   summary = "Make one project's policies match another's, by policy ID.",
   flags = {
-    { "from", required = true, help = "the source project" },
-    { "to", required = true, help = "the target project" },
+    { "from", type = "id", required = true, help = "the source project" },
+    { "to", type = "id", required = true, help = "the target project" },
     { "to-endpoint", help = "the target's endpoint (default: the same)" },
     { "to-key-file", help = "the target's API key file (default: the same key)" },
     { "prune", type = "boolean", help = "delete the target's policies the source does not have" },

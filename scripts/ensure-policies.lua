@@ -2,10 +2,11 @@
 -- ensure-policies.lua: every database (or bucket, or function) gets a backup policy to one
 -- spec. Missing policies are created, drifted ones updated in place, and a change of services
 -- is done as create-new, verify, delete-old so that no resource is ever without a policy.
--- With --prune, the resources' other policies are deleted. A second run changes nothing.
+-- With --prune, the resources' other policies are deleted. A second run changes nothing. The
+-- spec is never assumed: give --schedule and --retention, or --defaults for 0 2 * * * and 30 days.
 --
 --   bkup scripts/ensure-policies.lua --schedule "0 2 * * *" --retention 30
---   bkup --dry-run scripts/ensure-policies.lua --kind buckets --id "nightly-{resourceId}"
+--   bkup --dry-run scripts/ensure-policies.lua --kind buckets --defaults --id "nightly-{resourceId}"
 --
 -- Exit status: 0 when every resource converged, 1 when any failed (each failure is listed).
 local args = require("bkup.args")
@@ -14,10 +15,10 @@ local spec = {
   summary = "Give every resource of a kind a backup policy to one spec (create, update, replace).",
   flags = {
     { "kind", choices = { "databases", "buckets", "functions" }, default = "databases", help = "resources to cover" },
-    { "resource", multiple = true, help = "only this resource ID" },
-    { "service", multiple = true, help = "services to back up (default: the kind's own)" },
-    { "schedule", default = "0 2 * * *", help = "cron expression, UTC" },
-    { "retention", type = "integer", min = 1, default = 30, help = "days to keep archives" },
+    { "resource", type = "id", multiple = true, help = "only this resource ID" },
+    { "service", choices = backups.vocabulary.services, multiple = true, help = "services to back up (default: the kind's own)" },
+    { "schedule", type = "cron", required = true, help = "cron expression, UTC" },
+    { "retention", type = "integer", min = 1, max = 2147483647, required = true, help = "days to keep archives" },
     { "id", default = "bkup-{resourceId}", help = "policy ID template ({resourceId} {resourceName} {kind} {service})" },
     { "name", default = "{resourceName} backup", help = "policy name template" },
     { "disabled", type = "boolean", help = "make the policies disabled" },
@@ -25,6 +26,7 @@ local spec = {
     { "concurrency", type = "integer", min = 1, help = "requests in flight (default: --concurrency of bkup)" },
     { "quiet", type = "boolean", help = "print the summary line only" },
   },
+  defaults = { schedule = "0 2 * * *", retention = 30 },
 }
 local opts = args.cli({ ... }, spec)
 if not opts then return end

@@ -18,7 +18,7 @@ local spec = {
     { "weekly", type = "integer", min = 0, default = 4, help = "ISO weeks to keep one archive of" },
     { "monthly", type = "integer", min = 0, default = 12, help = "months to keep one archive of" },
     { "yearly", type = "integer", min = 0, default = 1, help = "years to keep one archive of" },
-    { "resource", multiple = true, help = "only this resource ID" },
+    { "resource", type = "id", multiple = true, help = "only this resource ID" },
     { "keep-failed", type = "boolean", help = "keep failed and skipped archives" },
     { "apply", type = "boolean", help = "delete for real (default: print the plan only)" },
     { "show-kept", type = "boolean", help = "list kept archives too, with the rule that keeps each" },

@@ -13,13 +13,13 @@ local spec = {
   name = "scripts/restore-latest.lua",
   summary = "Restore the newest completed archive of a resource into a new database and wait.",
   flags = {
-    { "resource", multiple = true, help = "the database to restore" },
+    { "resource", type = "id", multiple = true, help = "the database to restore" },
     { "all", type = "boolean", help = "every database" },
-    { "into", help = "new database ID (one --resource only; default: ID + --suffix)" },
+    { "into", type = "id", help = "new database ID (one --resource only; default: ID + --suffix)" },
     { "suffix", default = "-restored", help = "appended to the resource ID for the new database" },
     { "name", help = "new database name (default: the original's name + suffix)" },
-    { "timeout", type = "number", default = 3600, help = "seconds to wait" },
-    { "interval", type = "number", default = 5, help = "seconds between status checks" },
+    { "timeout", type = "number", min = 0, default = 3600, help = "seconds to wait" },
+    { "interval", type = "number", min = 0.01, default = 5, help = "seconds between status checks" },
   },
 }
 local opts = args.cli({ ... }, spec)

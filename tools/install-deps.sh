@@ -11,6 +11,7 @@ command -v pkg-config >/dev/null || need+=(pkg-config)
 [ -f "$(clang -print-file-name=libz.a 2>/dev/null)" ] || need+=(zlib1g-dev)
 command -v luacheck >/dev/null || need+=(lua-check)
 command -v openssl >/dev/null || need+=(openssl)   # the tests make TLS certificates
+command -v readelf >/dev/null || need+=(binutils)  # the tests check the installed binary is the release build
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Makes (once) the virtual environment with the official Appwrite Python SDK that the
-# conformance tests drive `bkup serve` with (Tests/Conformance/requirements.txt, pinned), and
-# prints its python. Quiet unless something goes wrong.
+# Makes (once) the tests' Python virtual environment, and prints its python: the official Appwrite
+# Python SDK that the conformance tests drive `bkup serve` with, and pyte, the terminal emulator
+# the REPL's screen test reads (Tests/Conformance/requirements.txt, pinned). Quiet unless something
+# goes wrong.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 venv=.build/sdk-venv

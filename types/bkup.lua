@@ -373,21 +373,22 @@ function backups.report.render(records, opts) end
 ---@param archives bkup.BackupArchive[]
 ---@return bkup.Summary
 function backups.report.summary(archives) end
----Enabled policies whose schedule has not produced an archive in two periods.
+---Enabled policies whose schedule stopped producing: the newest of their runs whose time is over
+---was missed (backups.schedules' rule).
 ---@param policies bkup.BackupPolicy[]
 ---@param archives bkup.BackupArchive[]
 ---@param now? bkup.ISODate|number
 ---@return { policy: bkup.BackupPolicy, last?: bkup.ISODate, expected: bkup.ISODate }[]
 function backups.report.stale(policies, archives, now) end
 ---One row per resource, one cell per day, by outcome: completed, failed, missed (a schedule
----expected an archive and none came), nothing; with a legend.
+---expected an archive and none came), past retention (not judged), nothing; with a legend.
 ---@param archives bkup.BackupArchive[]
 ---@param opts? bkup.CalendarOptions
 ---@return string
 function backups.report.calendar(archives, opts) end
 ---Sizes as a sparkline (▁▂▃▄▅▆▇█; plain digits when asked).
 ---@param values number[]
----@param opts? { plain?: boolean }
+---@param opts? { plain?: boolean, width?: integer }
 ---@return string
 function backups.report.sparkline(values, opts) end
 ---@param record table
@@ -398,7 +399,7 @@ function backups.report.kind(record) end
 function backups.report.humanSize(bytes) end
 
 ---@class bkup.Audit
----@field findings { check: "unprotected"|"disabled"|"failed"|"stale", subject: string, detail: string }[]
+---@field findings { check: "unprotected"|"disabled"|"failed"|"missed", subject: string, detail: string }[]
 ---@field ok boolean
 ---@field counts { resources: integer, policies: integer, archives: integer }
 ---@field now bkup.ISODate
@@ -409,9 +410,44 @@ local Audit = {}
 function Audit:lines() end
 
 ---What needs an operator's attention.
----@param opts? { kinds?: string[], since?: number, checks?: string[] }
+---@param opts? { kinds?: string[], since?: number, checks?: ("unprotected"|"disabled"|"failed"|"missed")[], now?: bkup.ISODate }
 ---@return bkup.Audit
 function backups.audit(opts) end
+
+---What an enabled policy's schedule expected, run by run, and what came of it: the one rule by
+---which the audit, the calendar and whatever else judges schedules call a run missed.
+backups.schedules = {}
+
+---@class bkup.Run
+---@field at number Unix seconds
+---@field nextAt? number the next run
+---@field state "covered"|"expired"|"missed"|"pending"
+
+---The runs from `from` (at the earliest the policy's last change) to `now`, oldest first: covered
+---(an archive of the policy came before the next run), expired (past retention: not judged),
+---missed (none came, and the next run is due or an hour has passed), pending (none yet). A disabled
+---policy has none.
+---@param policy bkup.BackupPolicy
+---@param archives bkup.BackupArchive[]
+---@param now bkup.ISODate|number
+---@param from? bkup.ISODate|number
+---@return bkup.Run[]
+function backups.schedules.runs(policy, archives, now, from) end
+---Every enabled policy with missed runs, and those runs (ISO dates, oldest first; `at` the newest).
+---@param policies bkup.BackupPolicy[]
+---@param archives bkup.BackupArchive[]
+---@param now bkup.ISODate|number
+---@return { policy: bkup.BackupPolicy, runs: bkup.ISODate[], at: bkup.ISODate }[]
+function backups.schedules.missed(policies, archives, now) end
+---The time (Unix seconds) at or before which the policy's archives have been deleted at `now`.
+---@param policy bkup.BackupPolicy
+---@param now bkup.ISODate|number
+---@return number
+function backups.schedules.keptAfter(policy, now) end
+---When the policy began to be judged: its last change (`$updatedAt`), else its creation (Unix seconds).
+---@param policy bkup.BackupPolicy
+---@return number
+function backups.schedules.since(policy) end
 
 ---@class bkup.DoctorCheck
 ---@field name "configuration"|"endpoint"|"dns"|"tcp"|"tls"|"appwrite"|"project"|"key"|"scopes"|"clock"|"latency"

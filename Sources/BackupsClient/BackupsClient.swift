@@ -11,7 +11,6 @@ import Synchronization
 /// The Backups service over HTTP: one long-lived, pooled, keep-alive HTTP client; retries with
 /// backoff and jitter; rate-limit aware; never shows the API key.
 public final class BackupsClient: Sendable {
-    public static let version = "0.1.0"
     public let configuration: ClientConfiguration
     let http: HTTPClient
     let baseURL: String

@@ -118,7 +118,7 @@ public struct Plan: Sendable, Equatable {
     public var steps: [Step]
     public var madeBy: String
 
-    public init(script: String?, arguments: [String], madeAt: [Target: String], steps: [Step], madeBy: String = "bkup " + BackupsClient.version) {
+    public init(script: String?, arguments: [String], madeAt: [Target: String], steps: [Step], madeBy: String = BkupRelease.madeBy) {
         self.script = script
         self.arguments = arguments
         self.madeAt = madeAt

@@ -17,7 +17,7 @@ extension BackupsClient {
         headers.add(name: "X-Appwrite-Key", value: configuration.apiKey.value)
         headers.add(name: "X-Appwrite-Response-Format", value: ErrorBody.serverVersion)
         headers.add(name: "accept", value: "application/json")
-        headers.add(name: "user-agent", value: "bkup/\(BackupsClient.version)")
+        headers.add(name: "user-agent", value: BkupRelease.userAgent)
         var body: HTTPClient.Body?
         if request.method != .GET {
             headers.add(name: "content-type", value: "application/json")

@@ -15,7 +15,7 @@ extension Fields {
         guard case .array(let items) = value else { throw LuaArgumentError(index: i, "list of query strings expected") }
         return try items.enumerated().map { n, item in
             guard case .string(let s) = item else {
-                throw LuaArgumentError(index: i, "query #\(n + 1): string expected, got \(item.typeName)")
+                throw LuaArgumentError(index: i, "query #\(n + 1): string expected, got \(item.luaTypeName)")
             }
             return s
         }
@@ -39,7 +39,7 @@ struct Fields {
     }
 
     func fail(_ name: String, _ expected: String, _ got: JSONValue) -> LuaArgumentError {
-        LuaArgumentError(index: index, "field '\(name)': \(expected) expected, got \(got.typeName)")
+        LuaArgumentError(index: index, "field '\(name)': \(expected) expected, got \(got.luaTypeName)")
     }
 
     func string(_ name: String, required: Bool = false) throws -> String? {
@@ -69,10 +69,11 @@ struct Fields {
         return b
     }
 
+    /// A list of services: a table of strings (a lone string is refused, as every list field is).
     func services(_ name: String = "services") throws -> [String] {
         guard let v = values[name], !v.isNull else { throw LuaArgumentError(index: index, "field '\(name)' is required") }
         switch v {
-        case .string(let s): return [s]
+        case .object(let o) where o.isEmpty: return []  // {}: the service's own "non-empty" error says why
         case .array(let items):
             return try items.map {
                 guard case .string(let s) = $0 else { throw fail(name, "list of strings", $0) }

@@ -83,7 +83,10 @@ enum BackupsModule {
         stack.push(function: { call in
             // backups.plan() -> the dry run's plan so far, as its file would hold it (nil when
             // this is not a dry run).
-            guard let planner = connection.configuration.planner else { return call.push(JSONValue.null) }
+            guard let planner = connection.configuration.planner else {
+                call.stack.pushNil()
+                return .values(1)
+            }
             call.stack.pushPlain(planner.plan().json)
             return .values(1)
         })

@@ -39,11 +39,41 @@ int bkup_el_available(void) {
 
 static int bkup_el_getc(EditLine *el, wchar_t *wc);
 
-static char bkup_el_prompt_text[512] = "> ";
+/* The prompt as libedit draws it. libedit counts every byte of a prompt as a column and shows a
+ * control character as ^X, so a colour escape in it would be drawn as "[1m" and misplace the
+ * cursor. Each escape sequence is fenced with BKUP_PROMPT_IGNORE (EL_PROMPT_ESC): libedit then
+ * writes it to the terminal as it is, in no column. */
+#define BKUP_PROMPT_IGNORE '\1'
+static char bkup_el_prompt_text[1024] = "> ";
 static char *bkup_el_prompt(EditLine *el) { (void)el; return bkup_el_prompt_text; }
+
+/* The length of the escape sequence at p (ESC [ parameters final, or ESC and one byte); 0 if
+ * p does not start one. */
+static size_t bkup_escape_length(const char *p) {
+  if (p[0] != '\033' || p[1] == 0) return 0;
+  if (p[1] != '[') return 2;
+  size_t n = 2;
+  while (p[n] && !(p[n] >= 0x40 && p[n] <= 0x7e)) n++;
+  return p[n] ? n + 1 : n;
+}
+
 void bkup_el_set_prompt(const char *p) {
-  strncpy(bkup_el_prompt_text, p, sizeof bkup_el_prompt_text - 1);
-  bkup_el_prompt_text[sizeof bkup_el_prompt_text - 1] = 0;
+  size_t out = 0, room = sizeof bkup_el_prompt_text - 1;
+  while (*p && out < room) {
+    size_t n = bkup_escape_length(p);
+    if (n == 0) {
+      if (*p != BKUP_PROMPT_IGNORE) bkup_el_prompt_text[out++] = *p;
+      p++;
+      continue;
+    }
+    if (out + n + 2 > room) break;
+    bkup_el_prompt_text[out++] = BKUP_PROMPT_IGNORE;
+    memcpy(&bkup_el_prompt_text[out], p, n);
+    out += n;
+    bkup_el_prompt_text[out++] = BKUP_PROMPT_IGNORE;
+    p += n;
+  }
+  bkup_el_prompt_text[out] = 0;
 }
 
 EditLine *bkup_el_open(const char *prog, History *h, unsigned char (*complete)(EditLine *, int), FILE *out,
@@ -52,7 +82,7 @@ EditLine *bkup_el_open(const char *prog, History *h, unsigned char (*complete)(E
   EditLine *el = libedit.el_init(prog, stdin, out, err);
   if (!el) return NULL;
   libedit.el_set(el, EL_EDITOR, "emacs");
-  libedit.el_set(el, EL_PROMPT, bkup_el_prompt);
+  libedit.el_set(el, EL_PROMPT_ESC, bkup_el_prompt, BKUP_PROMPT_IGNORE);
   libedit.el_set(el, EL_HIST, libedit.history, h);
   libedit.el_set(el, EL_ADDFN, "bkup-complete", "complete a Lua name", complete);
   libedit.el_set(el, EL_BIND, "^I", "bkup-complete", NULL);

@@ -11,12 +11,23 @@ extension LuaState {
                 if call.count < 1 { throw call.typeError(1, "value") }
                 var options = JSONCodec.Options()
                 if !call.isNoneOrNil(2) {
+                    // As every options table: known fields only, each of its own type.
                     try call.checkTable(2)
-                    call.stack.rawField(2, "pretty")
-                    options.pretty = lua_toboolean(call.L, -1) != 0
-                    call.stack.rawField(2, "sort_keys")
-                    options.sortKeys = lua_toboolean(call.L, -1) != 0
-                    bkup_pop(call.L, 2)
+                    let fields: [String: JSONValue]
+                    switch try call.value(2) {
+                    case .object(let o): fields = o
+                    case .array(let a) where a.isEmpty: fields = [:]
+                    default: throw LuaArgumentError(index: 2, "options table expected, got a list")
+                    }
+                    for (key, v) in fields.sorted(by: { $0.key < $1.key }) {
+                        guard key == "pretty" || key == "sort_keys" else {
+                            throw LuaArgumentError(index: 2, "unknown field '\(key)' (fields: pretty, sort_keys)")
+                        }
+                        guard case .bool(let on) = v else {
+                            throw LuaArgumentError(index: 2, "field '\(key)': boolean expected, got \(v.luaTypeName)")
+                        }
+                        if key == "pretty" { options.pretty = on } else { options.sortKeys = on }
+                    }
                 }
                 let value = try call.value(1)
                 do {

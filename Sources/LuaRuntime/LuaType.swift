@@ -1,3 +1,4 @@
+import BkupJSON
 import CLua
 
 /// Lua's basic types, as `lua_type` reports them.
@@ -21,4 +22,16 @@ public enum LuaType: Sendable, Equatable {
 
     /// Absent or nil: an optional argument that was not given.
     public var isNoneOrNil: Bool { self == .none || self == .nil }
+}
+
+extension JSONValue {
+    /// The type of a value read from Lua, as a `bad argument` message names it: a table (not an
+    /// array or object), json.null.
+    public var luaTypeName: String {
+        switch self {
+        case .array, .object: return "table"
+        case .null: return "json.null"
+        default: return typeName
+        }
+    }
 }

@@ -36,6 +36,7 @@ final class FuzzTests: XCTestCase {
           dates = require("dates"), args = require("args"),
           ["backups.rotate"] = { call = backups.rotate }, ["backups.retention"] = backups.retention,
           ["backups.report"] = backups.report, ["backups.audit"] = { call = backups.audit },
+          ["backups.schedules"] = backups.schedules,
         }
         local moduleNames = {}
         for name in pairs(modules) do moduleNames[#moduleNames + 1] = name end

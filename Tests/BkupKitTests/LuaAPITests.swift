@@ -61,7 +61,7 @@ final class LuaAPITests: XCTestCase {
     func testEachWalksEveryPageAndListGivesOnePage() throws {
         let h = try host()
         let r = try h.run(string: """
-            for i = 1, 23 do backups.policies.create{id = "p" .. i, services = "databases", retention = i, schedule = "@daily"} end
+            for i = 1, 23 do backups.policies.create{id = "p" .. i, services = {"databases"}, retention = i, schedule = "@daily"} end
             local seen, count = {}, 0
             for p in backups.policies.each{Query.greaterThan("retention", 3), Query.orderDesc("retention"), Query.limit(4)} do
               assert(not seen[p.id]); seen[p.id] = true; count = count + 1
@@ -201,7 +201,9 @@ final class LuaAPITests: XCTestCase {
         ])
         dry.close()
         XCTAssertEqual(notices.last, "dry run: 2 creates, 0 updates, 1 delete planned; nothing was sent")
-        XCTAssertEqual(try host().run(string: "return backups.plan()"), [.null], "no plan outside a dry run")
+        // Outside a dry run there is no plan: nil, which `if backups.plan() then` reads as no (json.null would be truthy).
+        XCTAssertEqual(try host().run(string: "local p = backups.plan() return type(p), p == nil, select('#', backups.plan()), not p"),
+                       ["nil", true, 1, true], "no plan outside a dry run")
     }
 
     func testInterruptCancelsRequestsInFlight() throws {

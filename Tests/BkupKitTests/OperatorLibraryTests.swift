@@ -270,7 +270,8 @@ final class OperatorLibraryTests: XCTestCase {
         let r = try h.run(string: """
             local function why(f, ...) local ok, e = pcall(f, ...) assert(not ok) return e end
             assert(why(backups.retention.plan, {daily = -1}):find("daily must be a non%-negative integer"))
-            assert(why(backups.retention.plan, {hourly = 3}):find("unknown rule 'hourly'"))
+            assert(why(backups.retention.plan, {hourly = 3}):find("unknown field 'hourly'"))
+            assert(why(backups.retention.plan, {daily = 7, keepFailed = "yes"}):find("field 'keepFailed': boolean expected, got string"))
             assert(why(backups.retention.plan, {}):find("no rule keeps anything"))
             assert(why(backups.retention.apply, {delete = {}}):find("a plan from retention.plan expected"))
             local plan = backups.retention.plan{daily = 1}
@@ -335,11 +336,14 @@ final class OperatorLibraryTests: XCTestCase {
             local bad = select(2, pcall(report.render, list, {format = "xml"}))
             assert(bad:find("format must be table, csv or jsonl"), bad)
             assert(report.kind(list[1]) == "policy")
-            -- a summary of archives, and a stale schedule: enabled but silent for two periods
-            P.create{id = "silent", services = {"databases"}, resourceId = "db-0003", retention = 30, schedule = "0 6 * * *", enabled = false}
+            -- a summary of archives, and a stale schedule: enabled, but its runs' archives are gone
+            P.create{id = "silent", services = {"databases"}, resourceId = "db-0003", retention = 30, schedule = "0 6 * * *"}
             backups.archives.create{services = {"databases"}, resourceId = "db-0001"}
             backups.emulator.advance(3 * 86400)
-            P.update("silent", {enabled = true})
+            local made = {}
+            for a in backups.archives.each{Query.equal("policyId", "silent")} do made[#made + 1] = a.id end
+            assert(#made == 3, #made)
+            for _, id in ipairs(made) do backups.archives.delete(id) end
             local policies, archives = {}, {}
             for p in backups.policies.each() do policies[#policies + 1] = p end
             for a in backups.archives.each() do archives[#archives + 1] = a end
@@ -380,9 +384,12 @@ final class OperatorLibraryTests: XCTestCase {
             backups.policies.update("bkup-db-0002", {enabled = false})
             backups.policies.delete("bkup-db-0003")
             backups.policies.create{id = "silent", services = {"databases"}, resourceId = "db-0004", retention = 30,
-                                    schedule = "0 6 * * *", enabled = false}
+                                    schedule = "0 6 * * *"}
             backups.emulator.advance(3 * 86400)
-            backups.policies.update("silent", {enabled = true})
+            -- Its runs made archives; gone, the runs are missed.
+            local made = {}
+            for a in backups.archives.each{Query.equal("policyId", "silent")} do made[#made + 1] = a.id end
+            for _, id in ipairs(made) do backups.archives.delete(id) end
             backups.policies.update("bkup-db-0001", {enabled = false})
             backups.policies.update("bkup-db-0001", {enabled = true})
             local a = backups.archives.create{services = {"databases"}, resourceId = "db-0005"}
@@ -399,10 +406,10 @@ final class OperatorLibraryTests: XCTestCase {
             return tostring(audit), table.concat(out, "; ")
             """)
         XCTAssertEqual(r[0], "audit: no problems (5 resources, 5 policies, 5 archives checked)")
-        XCTAssertEqual(audit[0], "audit: 5 problems (2 unprotected, 1 disabled, 1 failed, 1 stale)")
+        XCTAssertEqual(audit[0], "audit: 5 problems (2 unprotected, 1 disabled, 1 failed, 1 missed)")
         let findings = audit[1].stringValue!
         XCTAssertTrue(findings.hasPrefix("unprotected db-0002; unprotected db-0003; disabled bkup-db-0002; failed "), findings)
-        XCTAssertTrue(findings.hasSuffix("; stale silent"), findings)
+        XCTAssertTrue(findings.hasSuffix("; missed silent"), findings)
         XCTAssertFalse(findings.contains(archiveId), "the completed archive is no failure")
     }
 }

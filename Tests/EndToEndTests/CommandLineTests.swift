@@ -3,7 +3,7 @@ import Foundation
 import XCTest
 
 /// Messages begin with argv[0] as in lua.c: the binary's path, as Process starts it.
-var bkupName: String { productsDirectory().appendingPathComponent("bkup").path }
+var bkupName: String { bkupUnderTest }
 
 final class CommandLineTests: XCTestCase {
     var dir: String!

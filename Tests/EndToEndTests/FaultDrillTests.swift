@@ -8,7 +8,7 @@ import XCTest
 final class FaultDrillTests: XCTestCase {
     func drill(_ arguments: [String]) throws -> [JSONValue] {
         let run = try runProgram("/usr/bin/env", ["python3", packageRoot + "/Tests/FaultDrill/drill.py",
-                                                  productsDirectory().appendingPathComponent("bkup").path] + arguments, timeout: 900)
+                                                  bkupUnderTest] + arguments, timeout: 900)
         let results = run.stdout.split(separator: "\n").compactMap { try? JSONCodec.decode(String($0)) }
         XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
         return results

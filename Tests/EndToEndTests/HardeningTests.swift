@@ -45,7 +45,7 @@ final class HardeningTests: XCTestCase {
     /// Ctrl-C during a C function: the interrupt cannot reach it, the guard ends the run.
     func testCtrlCHoldsToo() throws {
         let p = Process()
-        p.executableURL = productsDirectory().appendingPathComponent("bkup")
+        p.executableURL = URL(fileURLWithPath: bkupUnderTest)
         p.arguments = ["-e", "print('started') io.stdout:flush() " + Self.unstoppable[4]]
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
@@ -162,7 +162,7 @@ final class HardeningTests: XCTestCase {
         var config = HostConfiguration()
         config.limits = RunLimits(timeout: 1)
         config.sandbox = true
-        let run = IsolatedRun(executable: productsDirectory().appendingPathComponent("bkup").path, configuration: config)
+        let run = IsolatedRun(executable: bkupUnderTest, configuration: config)
         let lines = LockedLines()
         let stuck = try run.run(string: "print('before') " + Self.unstoppable[4], output: { lines.add($0) })
         XCTAssertEqual(stuck.exitStatus, 1)

@@ -126,7 +126,7 @@ final class HomeTests: XCTestCase {
     func testInstallAndUninstall() throws {
         let prefix = dir + "/prefix"
         let install = try runProgram(packageRoot + "/install.sh", [prefix],
-                                     env: ["BKUP_BINARY": productsDirectory().appendingPathComponent("bkup").path])
+                                     env: ["BKUP_BINARY": bkupUnderTest])
         XCTAssertEqual(install.status, 0, install.stdout + install.stderr)
         let files = FileManager.default
         for file in ["bin/bkup", "share/man/man1/bkup.1", "share/bkup/scripts/audit.lua", "share/bkup/types/bkup.lua"] {

@@ -19,9 +19,9 @@ final class PicturesTests: XCTestCase {
           a("8", "users", "completed", "2026-10-01T09:00:00.000+00:00"),
         }
         local policies = {
-          { ["$id"] = "p1", resourceId = "orders", enabled = true, schedule = "0 2 * * *", ["$createdAt"] = "2026-11-20T00:00:00.000+00:00" },
-          { ["$id"] = "p2", resourceId = "payments", enabled = true, schedule = "0 2 * * *", ["$createdAt"] = "2026-11-27T05:00:00.000+00:00" },
-          { ["$id"] = "p3", resourceId = "users", enabled = false, schedule = "0 2 * * *", ["$createdAt"] = "2026-11-01T00:00:00.000+00:00" },
+          { ["$id"] = "p1", resourceId = "orders", enabled = true, schedule = "0 2 * * *", retention = 30, ["$createdAt"] = "2026-11-20T00:00:00.000+00:00" },
+          { ["$id"] = "p2", resourceId = "payments", enabled = true, schedule = "0 2 * * *", retention = 30, ["$createdAt"] = "2026-11-27T05:00:00.000+00:00" },
+          { ["$id"] = "p3", resourceId = "users", enabled = false, schedule = "0 2 * * *", retention = 30, ["$createdAt"] = "2026-11-01T00:00:00.000+00:00" },
         }
         local opts = { days = 7, policies = policies, now = "2026-11-28T12:00:00.000+00:00", color = COLOR }
         io.write(backups.report.calendar(archives, opts), "\\n")
@@ -33,7 +33,7 @@ final class PicturesTests: XCTestCase {
         payments ......!  0/7 days, 1 missed
         users    .....#.  1/7 days
 
-        # completed  ~ in progress  x failed  ! missed (a schedule expected one)  . none   (7 days to 2026-11-28, UTC)
+        # completed  ~ in progress  x failed  ! missed (a schedule expected one)  - past retention (deleted: not judged)  . none   (7 days to 2026-11-28, UTC)
 
         """
 
@@ -113,7 +113,7 @@ final class PicturesTests: XCTestCase {
             os.waitpid(pid, 0)
             sys.stdout.buffer.write(out.replace(b"\\r\\n", b"\\n"))
             """
-        let r = try runProgram("/usr/bin/env", ["python3", "-c", driver, productsDirectory().appendingPathComponent("bkup").path] + args,
+        let r = try runProgram("/usr/bin/env", ["python3", "-c", driver, bkupUnderTest] + args,
                                env: env)
         XCTAssertEqual(r.status, 0, r.stderr)
         return r.stdout

@@ -86,7 +86,7 @@ final class PlanTests: XCTestCase {
 
     func testPlanThenApplyGivesTheStateOfADirectRun() throws {
         for project in ["direct", "planned"] {
-            XCTAssertEqual(try bkup(project, ["scripts/ensure-policies.lua", "--schedule", "30 3 1 1 *", "--quiet"]).status, 0)
+            XCTAssertEqual(try bkup(project, ["scripts/ensure-policies.lua", "--schedule", "30 3 1 1 *", "--retention", "30", "--quiet"]).status, 0)
             for _ in 0..<2 {
                 let round = try bkup(project, ["scripts/backup-now.lua", "--interval", "0.05", "--timeout", "60"])
                 XCTAssertEqual(round.status, 0, round.stderr)
@@ -109,7 +109,7 @@ final class PlanTests: XCTestCase {
     }
 
     func testAStepWhoseRecordMovedIsRefusedAndTheOthersApplied() throws {
-        XCTAssertEqual(try bkup("planned", ["scripts/ensure-policies.lua", "--schedule", "30 3 1 1 *", "--quiet"]).status, 0)
+        XCTAssertEqual(try bkup("planned", ["scripts/ensure-policies.lua", "--schedule", "30 3 1 1 *", "--retention", "30", "--quiet"]).status, 0)
         let planPath = dir + "/plan.json"
         let plan = try bkup("planned", ["--plan-out", planPath, "scripts/ensure-policies.lua", "--schedule", "45 4 1 1 *", "--retention", "14"])
         XCTAssertEqual(plan.status, 0, plan.stderr)
@@ -136,7 +136,7 @@ final class PlanTests: XCTestCase {
 
     func testAPlanForAnotherProjectOrEndpointIsRefusedBeforeAnythingIsSent() throws {
         let planPath = dir + "/plan.json"
-        let plan = try bkup("planned", ["--plan-out", planPath, "scripts/ensure-policies.lua", "--schedule", "30 3 1 1 *"])
+        let plan = try bkup("planned", ["--plan-out", planPath, "scripts/ensure-policies.lua", "--schedule", "30 3 1 1 *", "--retention", "30"])
         XCTAssertEqual(plan.status, 0, plan.stderr)
         let directBefore = try state("direct")
         let statsBefore = try emulator.blocking { [e = emulator!] in try await e.stats() }
@@ -154,7 +154,7 @@ final class PlanTests: XCTestCase {
 
     func testBadPlanFilesAreRefusedWithAClearError() throws {
         let planPath = dir + "/plan.json"
-        XCTAssertEqual(try bkup("planned", ["--plan-out", planPath, "scripts/ensure-policies.lua", "--schedule", "30 3 1 1 *"]).status, 0)
+        XCTAssertEqual(try bkup("planned", ["--plan-out", planPath, "scripts/ensure-policies.lua", "--schedule", "30 3 1 1 *", "--retention", "30"]).status, 0)
         let good = try read(planPath)
         XCTAssertFalse(good.contains(emulator.key))
         func refused(_ text: String, _ message: String, file: StaticString = #filePath, line: UInt = #line) throws {
@@ -192,7 +192,7 @@ final class PlanTests: XCTestCase {
         defer { try? frozen.blocking { await frozen.stop() } }
         func plan(_ name: String) throws -> String {
             let path = dir + "/" + name
-            let r = try runTool(["--plan-out", path, "--concurrency", "5", "scripts/ensure-policies.lua", "--schedule", "30 3 1 1 *"],
+            let r = try runTool(["--plan-out", path, "--concurrency", "5", "scripts/ensure-policies.lua", "--schedule", "30 3 1 1 *", "--retention", "30"],
                                 env: ["APPWRITE_ENDPOINT": frozen.url, "APPWRITE_PROJECT_ID": frozen.project, "APPWRITE_API_KEY": frozen.key],
                                 cwd: packageRoot)
             XCTAssertEqual(r.status, 0, r.stderr)
@@ -223,7 +223,7 @@ final class PlanTests: XCTestCase {
              "projects": [{"name": "d", "project": "direct"}, {"name": "p", "project": "planned"}]}
             """)
         let planPath = dir + "/fleet-plan.json"
-        let plan = try runTool(["--fleet", fleet, "--plan-out", planPath, "scripts/ensure-policies.lua", "--schedule", "30 3 1 1 *"],
+        let plan = try runTool(["--fleet", fleet, "--plan-out", planPath, "scripts/ensure-policies.lua", "--schedule", "30 3 1 1 *", "--retention", "30"],
                                env: ["XDG_DATA_HOME": dir!], cwd: packageRoot)
         XCTAssertEqual(plan.status, 0, plan.stdout + plan.stderr)
         let file = try JSONCodec.decode(try read(planPath))
@@ -243,9 +243,9 @@ final class PlanTests: XCTestCase {
 
     func testApplyAsksOnATerminal() throws {
         let planPath = dir + "/plan.json"
-        XCTAssertEqual(try bkup("planned", ["--plan-out", planPath, "scripts/ensure-policies.lua", "--schedule", "30 3 1 1 *"]).status, 0)
+        XCTAssertEqual(try bkup("planned", ["--plan-out", planPath, "scripts/ensure-policies.lua", "--schedule", "30 3 1 1 *", "--retention", "30"]).status, 0)
         let driver = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("confirm_pty.py").path
-        let bkupPath = productsDirectory().appendingPathComponent("bkup").path
+        let bkupPath = bkupUnderTest
         let env = ["APPWRITE_ENDPOINT": emulator.url, "APPWRITE_PROJECT_ID": "planned", "APPWRITE_API_KEY": emulator.key]
         let no = try runProgram("/usr/bin/python3", [driver, "n", bkupPath, "apply", planPath], env: env)
         XCTAssertTrue(no.stdout.contains("Apply these 5 steps to project planned at \(emulator.url)? [y/N] n\n"), no.stdout)

@@ -74,12 +74,19 @@ final class PipeCollector: @unchecked Sendable {
     }
 }
 
+/// The bkup the end-to-end tests run: the binary `install.sh` installed, when `./test.sh` says
+/// where (BKUP_UNDER_TEST: built as it ships, stripped, in a temporary prefix), else this package's
+/// debug build (a plain `swift test`).
+let bkupUnderTest: String = ProcessInfo.processInfo.environment["BKUP_UNDER_TEST"].flatMap { $0.isEmpty ? nil : $0 }
+    ?? productsDirectory().appendingPathComponent("bkup").path
+
 /// Runs a binary of this package to its end: stdin given, stdout and stderr read at once, and a
 /// deadline after which the process is killed (the test then fails on its output, not hangs).
 func runTool(_ args: [String], tool: String = "bkup", stdin: String? = nil, env: [String: String] = [:], cwd: String? = nil,
              timeout: Double = 120) throws -> Run
 {
-    try runProgram(productsDirectory().appendingPathComponent(tool).path, args, stdin: stdin, env: env, cwd: cwd, timeout: timeout)
+    let path = tool == "bkup" ? bkupUnderTest : productsDirectory().appendingPathComponent(tool).path
+    return try runProgram(path, args, stdin: stdin, env: env, cwd: cwd, timeout: timeout)
 }
 
 /// The same for any program.
@@ -118,13 +125,20 @@ final class ServeProcess {
     let stderr: PipeCollector
 
     /// Starts `bkup serve --port 0 ARGS` and waits (up to 60 s) for the line naming its URL.
-    init(_ args: [String], env: [String: String] = [:]) throws {
+    convenience init(_ args: [String], env: [String: String] = [:]) throws {
+        try self.init(executable: bkupUnderTest, arguments: ["serve", "--port", "0"] + args, env: env)
+    }
+
+    /// Starts a program that serves as `bkup serve` does (a shell that execs one, say) in `cwd`,
+    /// and waits (up to 60 s) for the line naming its URL.
+    init(executable: String, arguments: [String], env: [String: String] = [:], cwd: String? = nil) throws {
         process = Process()
-        process.executableURL = productsDirectory().appendingPathComponent("bkup")
-        process.arguments = ["serve", "--port", "0"] + args
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         for (k, v) in env { environment[k] = v }
         process.environment = environment
+        if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

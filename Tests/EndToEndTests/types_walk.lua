@@ -4,7 +4,7 @@
 local path = assert(arg[1], "usage: types_walk.lua TYPES_FILE")
 local roots = { "backups", "Query", "ID", "task", "cron", "json", "help" }
 -- Loaded on first use, so walked by indexing; `config` starts a client and holds no functions.
-local lazy = { rotate = true, retention = true, report = true, audit = true }
+local lazy = { rotate = true, retention = true, report = true, audit = true, schedules = true }
 
 local runtime = {}
 local function walk(value, name, seen)

@@ -1,12 +1,13 @@
 """A web server that is not Appwrite: every path answers 404 with an HTML page.
 
-    web_server.py   -- prints its port, then serves until killed
+    web_server.py   -- prints its port, then each request's User-Agent; serves until killed
 """
 import http.server
 
 
 class Page(http.server.BaseHTTPRequestHandler):
     def answer(self):
+        print("user-agent: %s" % self.headers.get("User-Agent"), flush=True)
         body = b"<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>"
         length = int(self.headers.get("Content-Length") or 0)
         if length:

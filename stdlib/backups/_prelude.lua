@@ -18,7 +18,7 @@ local function makeWait(get, noun)
   return function(id, opts)
     if type(id) == "table" and rawget(id, "$id") then id = rawget(id, "$id") end
     check.type(id, "string", 1, "wait")
-    opts = check.type(opts, "table", 2, "wait", true) or {}
+    opts = check.options(opts, { timeout = "number", interval = "number" }, 2, "wait")
     local timeout, interval = opts.timeout or 600, opts.interval or 2
     local started = task.now()
     local deadline = started + timeout
@@ -46,7 +46,7 @@ backups.restorations.wait = makeWait(backups.restorations.get, "restoration")
 local function makeWaitAll(list, get, key, noun)
   return function(items, opts)
     check.type(items, "table", 1, "waitAll")
-    opts = check.type(opts, "table", 2, "waitAll", true) or {}
+    opts = check.options(opts, { timeout = "number", interval = "number", progress = "boolean" }, 2, "waitAll")
     local timeout, interval = opts.timeout or 600, opts.interval or 2
     local show = opts.progress ~= false
     local positions, waiting = {}, {}
@@ -136,9 +136,9 @@ function backups.doctor()
   return require("backups.doctor").wrap(doctorFn())
 end
 -- The operator's library loads on first use: backups.rotate, backups.retention,
--- backups.report, backups.audit (stdlib/backups/*.lua). A connection loads its own copy, in
--- which `backups` (and `require` of the library) mean the connection.
-local library = { rotate = true, retention = true, report = true, audit = true }
+-- backups.report, backups.audit, backups.schedules (stdlib/backups/*.lua). A connection loads
+-- its own copy, in which `backups` (and `require` of the library) mean the connection.
+local library = { rotate = true, retention = true, report = true, audit = true, schedules = true }
 local chunkFn = backups._chunk
 backups._chunk = nil
 local own = {}
@@ -157,11 +157,12 @@ local function libraryModule(name)
 end
 
 -- Connections: the same API for another project or endpoint; a fleet is a list of them.
-local connectFn, fleetFn = backups._connect, backups._fleet
+-- Named as the functions they serve: a bad argument names the function it was called by.
+local connect, fleet = backups._connect, backups._fleet
 backups._connect, backups._fleet = nil, nil
 function backups.connect(settings)
   check.type(settings, "table", 1, "connect")
-  local conn = connectFn(settings)
+  local conn = connect(settings)
   local source, name = chunkFn("backups._prelude")
   return assert(load(source, name, "t"))(conn, true)
 end
@@ -169,7 +170,7 @@ function backups.fleet(path)
   check.type(path, "string", 1, "fleet")
   local out = {}
   local source, name = chunkFn("backups._prelude")
-  for i, member in ipairs(fleetFn(path)) do
+  for i, member in ipairs(fleet(path)) do
     out[i] = assert(load(source, name, "t"))(member.conn, true)
     out[i].name = member.name
   end

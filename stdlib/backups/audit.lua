@@ -2,7 +2,7 @@
 -- and resources.
 --
 --   local audit = backups.audit{kinds = {"databases", "buckets"}, since = 7 * 86400}
---   print(audit)                          -- "audit: 2 problems (1 unprotected, 1 stale)"
+--   print(audit)                          -- "audit: 2 problems (1 unprotected, 1 missed)"
 --   for _, line in ipairs(audit:lines()) do print(line) end
 --   if not audit.ok then os.exit(1) end
 --
@@ -11,15 +11,18 @@
 --                of its service)
 --   disabled     a disabled policy
 --   failed       an archive that failed within `since` seconds (default 7 days)
---   stale        an enabled policy whose schedule has not produced an archive in two periods
---                (backups.report.stale)
+--   missed       an enabled policy whose schedule expected an archive, within its retention, and
+--                none came (backups.schedules: the rule the calendar draws `!` by)
 -- `now` (an ISO date) defaults to the service's clock. `checks = {"failed", ...}` runs a subset.
 local backups = backups
 local dates = require("bkup.dates")
 local check = require("bkup.check")
-local report = require("backups.report")
+local schedules = require("backups.schedules")
 
-local allChecks = { "unprotected", "disabled", "failed", "stale" }
+local allChecks = { "unprotected", "disabled", "failed", "missed" }
+local known = {}
+for _, c in ipairs(allChecks) do known[c] = true end
+local kindNames = { databases = true, buckets = true, functions = true }
 
 local Audit = {}
 Audit.__index = Audit
@@ -44,16 +47,18 @@ function Audit:lines()
 end
 
 return function(opts)
-  opts = check.type(opts, "table", 1, "audit", true) or {}
+  opts = check.options(opts, { kinds = "list", since = "number", checks = "list", now = "string" }, 1, "audit")
   local kinds = opts.kinds or { "databases" }
-  if type(kinds) == "string" then kinds = { kinds } end
   for _, k in ipairs(kinds) do
-    if k ~= "databases" and k ~= "buckets" and k ~= "functions" then
+    if not kindNames[k] then
       error(string.format("audit: unknown resource kind '%s' (databases, buckets or functions)", tostring(k)), 2)
     end
   end
   local checks = {}
-  for _, c in ipairs(opts.checks or allChecks) do checks[c] = true end
+  for _, c in ipairs(opts.checks or allChecks) do
+    check.arg(known[c], 1, "audit", string.format("unknown check '%s' (%s)", c, table.concat(allChecks, ", ")))
+    checks[c] = true
+  end
   local since = opts.since or 7 * 86400
   local now = opts.now or backups.now()
   local nowSeconds = dates.parse(now)
@@ -104,10 +109,11 @@ return function(opts)
       end
     end
   end
-  if checks.stale then
-    for _, s in ipairs(report.stale(policies, archives, now)) do
-      find("stale", s.policy["$id"], string.format("'%s' (%s) has made no archive since %s; expected one at %s",
-        s.policy.schedule, s.policy.resourceId or "project-wide", s.last or "it was created", s.expected))
+  if checks.missed then
+    for _, m in ipairs(schedules.missed(policies, archives, now)) do
+      local n = #m.runs
+      find("missed", m.policy["$id"], string.format("'%s' (%s) expected an archive at %s and none came%s", m.policy.schedule,
+        m.policy.resourceId or "project-wide", m.at, n > 1 and string.format(" (%d runs missed since %s)", n, m.runs[1]) or ""))
     end
   end
   local rank = {}

@@ -8,7 +8,7 @@
 local dates = require("bkup.dates")
 local check = require("bkup.check")
 local terminal = require("bkup.terminal")
-local cron = cron
+local schedules = require("backups.schedules")
 
 local M = {}
 
@@ -18,7 +18,7 @@ local BARS = { "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" }
 --- the smallest to the largest; {width = n} keeps the newest n values.
 function M.sparkline(values, opts)
   check.type(values, "table", 1, "sparkline")
-  opts = check.type(opts, "table", 2, "sparkline", true) or {}
+  opts = check.options(opts, { width = "integer", plain = "boolean" }, 2, "sparkline")
   local first = 1
   if opts.width ~= nil then
     check.arg(math.type(opts.width) == "integer" and opts.width >= 1, 2, "sparkline", "width must be a positive integer")
@@ -46,6 +46,7 @@ local STATES = {
   { name = "running", char = "~", color = "36", legend = "in progress" },
   { name = "failed", char = "x", color = "31", legend = "failed" },
   { name = "missed", char = "!", color = "33", legend = "missed (a schedule expected one)" },
+  { name = "expired", char = "-", color = "2", legend = "past retention (deleted: not judged)" },
   { name = "none", char = ".", color = "2", legend = "none", fancy = "·" },
 }
 local RANK, BY_NAME = {}, {}
@@ -72,15 +73,17 @@ local function label(text, width)
 end
 
 --- One row per resource, one cell per UTC day (the newest `days`, ending with today), by
---- outcome; with a legend. opts: days (30), now (the service's clock), policies (days their
---- schedules expected an archive and none came are marked missed), color (default: on a
---- terminal without NO_COLOR), resources (the rows, in order).
+--- outcome; with a legend. opts: days (30), now (the service's clock), policies (their runs
+--- that were missed are marked missed, and days wholly past their retention are marked so:
+--- backups.schedules, the audit's rule), color (default: on a terminal without NO_COLOR),
+--- resources (the rows, in order).
 function M.calendar(archives, opts)
   check.type(archives, "table", 1, "calendar")
-  opts = check.type(opts, "table", 2, "calendar", true) or {}
+  opts = check.options(opts, { days = "integer", now = "string|number", policies = "table", color = "boolean",
+    resources = "list" }, 2, "calendar")
   local days = opts.days or 30
-  check.arg(math.type(days) == "integer" and days >= 1 and days <= 3660, 2, "calendar", "days must be an integer from 1 to 3660")
-  local policies = check.type(opts.policies, "table", 2, "calendar", true) or {}
+  check.arg(days >= 1 and days <= 3660, 2, "calendar", "days must be an integer from 1 to 3660")
+  local policies = opts.policies or {}
   local color = opts.color
   if color == nil then color = terminal.color() end
   local now = seconds(opts.now or backups.now(), "now")
@@ -116,14 +119,14 @@ function M.calendar(archives, opts)
   end
   for _, p in ipairs(policies) do
     if p.enabled then
+      row(p.resourceId)
+      -- Days wholly past the policy's retention since it existed: what they held is deleted.
       local created = seconds(p["$createdAt"], "policy " .. tostring(p["$id"]))
-      local r = row(p.resourceId)
-      for day = math.max(first, created // 86400), today do
-        -- The first run of this day (after the policy existed), if it is already past.
-        local from = math.max(day * 86400, created)
-        local run = cron.next(p.schedule, 1, from - 1)[1]
-        local at = run and dates.parse(run)
-        if at and at < (day + 1) * 86400 and at <= now and not r[day] then mark(p.resourceId, day, "missed") end
+      for day = math.max(first, created // 86400), math.min(today, schedules.keptAfter(p, now) // 86400 - 1) do
+        mark(p.resourceId, day, "expired")
+      end
+      for _, run in ipairs(schedules.runs(p, archives, now, first * 86400)) do
+        if run.state == "missed" or run.state == "expired" then mark(p.resourceId, run.at // 86400, run.state) end
       end
     end
   end
@@ -142,7 +145,7 @@ function M.calendar(archives, opts)
   lines[1] = (string.rep(" ", width + 1) .. table.concat(ruler):sub(1, days)):gsub("%s+$", "")
   for _, id in ipairs(order) do
     local r, out = cells[id], {}
-    local counts = { completed = 0, failed = 0, missed = 0 }
+    local counts = { completed = 0, failed = 0, missed = 0, expired = 0 }
     for day = first, today do
       local state = r[day] or "none"
       out[#out + 1] = paint(state, color)
@@ -151,6 +154,7 @@ function M.calendar(archives, opts)
     local notes = { string.format("%d/%d days", counts.completed, days) }
     if counts.failed > 0 then notes[#notes + 1] = counts.failed .. " failed" end
     if counts.missed > 0 then notes[#notes + 1] = counts.missed .. " missed" end
+    if counts.expired > 0 then notes[#notes + 1] = counts.expired .. " past retention" end
     lines[#lines + 1] = label(id, width) .. " " .. table.concat(out) .. "  " .. table.concat(notes, ", ")
   end
   if #order == 0 then lines[#lines + 1] = "(no archives and no policies)" end

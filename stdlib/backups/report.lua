@@ -6,10 +6,11 @@
 --   local s = backups.report.summary(archives)          -- by status, by resource, size, oldest, newest
 --   local stale = backups.report.stale(policies, archives, now)  -- schedules that stopped producing
 --   print(backups.report.calendar(archives, {days = 90}))  -- outcomes per resource and day
-local json, cron = json, cron
+local json = json
 local dates = require("bkup.dates")
 local check = require("bkup.check")
 local pictures = require("backups.pictures")
+local schedules = require("backups.schedules")
 
 local M = {}
 M.calendar = pictures.calendar
@@ -73,7 +74,7 @@ local formats = { table = true, csv = true, jsonl = true }
 
 local function checkArgs(records, opts, fname)
   if type(records) ~= "table" then check.expected(records, "list of records", 1, fname, 2) end
-  opts = check.type(opts, "table", 2, fname, true, 2) or {}
+  opts = check.options(opts, { format = "string", columns = "list" }, 2, fname, 2)
   local format = opts.format or "table"
   check.arg(formats[format], 2, fname, string.format("format must be table, csv or jsonl, got '%s'", tostring(format)), 2)
   return opts, format
@@ -205,32 +206,29 @@ function M.summary(archives)
   return setmetatable(s, Summary)
 end
 
---- Enabled policies whose schedule has not produced an archive in two periods: the newest
---- archive of the policy is older than the second-last scheduled run before `now` (an ISO
---- date; default: the service's clock). A policy younger than two periods is not judged, nor
---- one whose retention is shorter than two periods (its evidence may have been pruned).
---- Returns a list of {policy=, last=ISO or nil, expected=ISO}.
+--- Enabled policies whose schedule stopped producing: the newest of their runs whose time is
+--- over was missed (backups.schedules' rule, the audit's and the calendar's). `now` is an ISO
+--- date (default: the service's clock). Returns a list of {policy=, last=ISO of the policy's
+--- newest archive or nil, expected=ISO of that run}.
 function M.stale(policies, archives, now)
   if type(policies) ~= "table" then check.expected(policies, "list of policies", 1, "stale") end
   if type(archives) ~= "table" then check.expected(archives, "list of archives", 2, "stale") end
   now = now or backups.now()
-  local nowSeconds = type(now) == "number" and now or dates.parse(now)
   local newest = {}
   for _, a in ipairs(archives) do
-    local id = a.policyId
-    if id and (not newest[id] or dates.parse(a["$createdAt"]) > newest[id]) then newest[id] = dates.parse(a["$createdAt"]) end
+    local id, at = a.policyId, dates.parse(a["$createdAt"])
+    if id and (not newest[id] or at > newest[id]) then newest[id] = at end
   end
   local out = {}
-  for _, p in ipairs(policies) do
-    if p.enabled then
-      local runs = cron.previous(p.schedule, 2, nowSeconds)
-      local second = runs[2] and dates.parse(runs[2])
-      if second and second >= dates.parse(p["$createdAt"]) and nowSeconds - second <= p.retention * 86400 then
-        local last = newest[p["$id"]]
-        if not last or last < second then
-          out[#out + 1] = { policy = p, last = last and dates.format(last) or nil, expected = runs[2] }
-        end
-      end
+  for _, m in ipairs(schedules.missed(policies, archives, now)) do
+    local p = m.policy
+    local closed
+    for _, run in ipairs(schedules.runs(p, archives, now, dates.parse(m.at))) do
+      if run.state ~= "pending" then closed = run end
+    end
+    if closed and closed.state == "missed" then
+      local last = newest[p["$id"]]
+      out[#out + 1] = { policy = p, last = last and dates.format(last) or nil, expected = dates.format(closed.at) }
     end
   end
   return out

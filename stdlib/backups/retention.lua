@@ -45,28 +45,21 @@ function Plan:rows()
 end
 Plan.columns = { "resourceId", "$id", "$createdAt", "status", "action", "why" }
 
+local ruleFields = { daily = "integer", weekly = "integer", monthly = "integer", yearly = "integer", keepFailed = "boolean",
+  resources = "list" }
+
 local function checkRules(rules)
   if type(rules) ~= "table" then check.expected(rules, "rules table", 1, "retention.plan", 2) end
-  local known = { daily = true, weekly = true, monthly = true, yearly = true, keepFailed = true, resources = true }
-  for k in pairs(rules) do
-    if not known[k] then
-      error(string.format("retention: unknown rule '%s' (daily, weekly, monthly, yearly, keepFailed, resources)", tostring(k)), 3)
-    end
-  end
+  check.fields(rules, ruleFields, 1, "retention.plan", 2)
   local out = { keepFailed = rules.keepFailed == true, resources = rules.resources }
   local any = false
   for _, r in ipairs(ruleOrder) do
     local n = rules[r] or 0
-    if math.type(n) ~= "integer" or n < 0 then
-      error(string.format("retention: %s must be a non-negative integer, got %s", r, tostring(rules[r])), 3)
-    end
+    if n < 0 then error(string.format("retention: %s must be a non-negative integer, got %s", r, tostring(rules[r])), 3) end
     out[r] = n
     any = any or n > 0
   end
   if not any then error("retention: no rule keeps anything (set daily, weekly, monthly or yearly)", 3) end
-  if out.resources ~= nil and type(out.resources) ~= "table" then
-    error("retention: resources must be a list of resource IDs", 3)
-  end
   return out
 end
 
@@ -152,7 +145,7 @@ end
 --- Deletes what the plan deletes, concurrently. An archive already gone counts as done.
 function M.apply(plan, opts)
   if getmetatable(plan) ~= Plan then check.expected(plan, "a plan from retention.plan", 1, "retention.apply") end
-  opts = opts or {}
+  opts = check.options(opts, { concurrency = "integer", progress = "boolean" }, 2, "retention.apply")
   local result = setmetatable({ deleted = {}, gone = {}, failed = {}, kept = #plan.keep, dryRun = backups.config.dryRun }, Result)
   local _, errors = task.map(plan.delete, function(a) return backups.archives.delete(a["$id"]) end,
     { concurrency = opts.concurrency, progress = opts.progress })

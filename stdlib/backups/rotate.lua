@@ -22,6 +22,7 @@
 -- nothing. Resources converge concurrently (task.map); one failure never stops the others, and
 -- a dry run plans every step.
 local backups, task, ID, cron = backups, task, ID, cron
+local check = require("bkup.check")
 
 local placeholders = { resourceId = true, resourceName = true, kind = true, service = true }
 
@@ -54,22 +55,19 @@ local function render(template, vars)
   return (template:gsub("{(.-)}", vars))
 end
 
+local specFields = { services = "list", schedule = "string", retention = "integer", enabled = "boolean", name = "string", id = "string" }
+local optionFields = { prune = "boolean", adopt = "boolean", concurrency = "integer", onChange = "function", progress = "boolean" }
+
+-- The spec's values (its fields' types are checked before anything is read).
 local function checkSpec(spec, kind)
-  if type(spec) ~= "table" then fail("bad argument #2 (spec table expected, got " .. type(spec) .. ")") end
-  local known = { services = true, schedule = true, retention = true, enabled = true, name = true, id = true }
-  for k in pairs(spec) do
-    if not known[k] then fail(string.format("spec has an unknown field '%s' (fields: enabled, id, name, retention, schedule, services)", tostring(k))) end
-  end
-  if type(spec.schedule) ~= "string" then fail("spec.schedule is required (a cron expression)") end
+  if spec.schedule == nil then fail("spec.schedule is required (a cron expression)") end
   local ok, why = cron.validate(spec.schedule)
   if not ok then fail(string.format("spec.schedule '%s' is not a valid cron expression: %s", spec.schedule, why)) end
-  if math.type(spec.retention) ~= "integer" or spec.retention < 1 then
+  if spec.retention == nil or spec.retention < 1 then
     fail("spec.retention must be a positive integer number of days")
   end
-  if spec.enabled ~= nil and type(spec.enabled) ~= "boolean" then fail("spec.enabled must be a boolean") end
   local services = spec.services or { backups.resources[kind].service }
-  if type(services) == "string" then services = { services } end
-  if type(services) ~= "table" or #services == 0 then fail("spec.services must be a non-empty list of services") end
+  if #services == 0 then fail("spec.services must be a non-empty list of services") end
   local out = {
     services = sorted(services), schedule = spec.schedule, retention = spec.retention,
     enabled = spec.enabled ~= false, id = spec.id or "bkup-{resourceId}", name = spec.name or "{resourceName} backup",
@@ -156,8 +154,9 @@ local function changesOf(policy, want)
 end
 
 local function rotate(selector, spec, opts)
-  if opts ~= nil and type(opts) ~= "table" then fail("bad argument #3 (options table expected, got " .. type(opts) .. ")") end
-  opts = opts or {}
+  check.type(spec, "table", 2, "rotate")
+  check.fields(spec, specFields, 2, "rotate")
+  opts = check.options(opts, optionFields, 3, "rotate")
   local kind, resources, missing = selectResources(selector)
   spec = checkSpec(spec, kind)
   if #resources > 1 and not spec.id:find("{resource") then
@@ -236,9 +235,9 @@ local function rotate(selector, spec, opts)
         newId = (desiredId and #alternate <= 36 and target["$id"] ~= alternate and not byId[alternate]) and alternate or ID.unique()
       end
       kept = create(newId)
-      local check = backups.policies.get(kept["$id"])
-      if check.resourceId ~= rid or not sameSet(check.services, spec.services) or check.schedule ~= want.schedule
-        or check.retention ~= want.retention then
+      local readBack = backups.policies.get(kept["$id"])
+      if readBack.resourceId ~= rid or not sameSet(readBack.services, spec.services) or readBack.schedule ~= want.schedule
+        or readBack.retention ~= want.retention then
         error(string.format("replacement policy %s did not verify; kept %s", kept["$id"], target["$id"]), 0)
       end
       backups.policies.delete(target["$id"])

@@ -3,6 +3,7 @@
 -- and every item's failure is caught and kept apart.
 local task = ...
 local spawn, progress = task.spawn, task._progress
+local require, check = require, nil -- bkup.check: found on first use (the searchers come after this chunk)
 function task.map(list, fn, opts)
   if type(list) ~= "table" then
     error("bad argument #1 to 'map' (table expected, got " .. type(list) .. ")", 2)
@@ -10,13 +11,11 @@ function task.map(list, fn, opts)
   if type(fn) ~= "function" then
     error("bad argument #2 to 'map' (function expected, got " .. type(fn) .. ")", 2)
   end
-  if opts ~= nil and type(opts) ~= "table" then
-    error("bad argument #3 to 'map' (table expected, got " .. type(opts) .. ")", 2)
-  end
-  opts = opts or {}
+  check = check or require("bkup.check")
+  opts = check.options(opts, { concurrency = "integer", progress = "boolean" }, 3, "map")
   local n = #list
   local concurrency = opts.concurrency or task._default_concurrency()
-  if math.type(concurrency) ~= "integer" or concurrency < 1 then
+  if concurrency < 1 then
     error("bad argument #3 to 'map' (concurrency must be a positive integer)", 2)
   end
   local show = opts.progress ~= false

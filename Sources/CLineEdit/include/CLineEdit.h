@@ -8,6 +8,7 @@
 // 1 when libedit could be opened (it is loaded on first use); without it the REPL reads lines
 // as from a pipe.
 int bkup_el_available(void);
+// The prompt to draw; its escape sequences (colours) are passed to the terminal in no column.
 void bkup_el_set_prompt(const char *p);
 // `out` and `err` are the terminal's own streams (the REPL's echo of what the user types).
 EditLine *bkup_el_open(const char *prog, History *h, unsigned char (*complete)(EditLine *, int), FILE *out, FILE *err);
