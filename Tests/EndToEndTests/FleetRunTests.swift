@@ -133,7 +133,7 @@ final class FleetRunTests: XCTestCase {
             let reply = try serve.request(.GET, "/backups/policies", key: "full-key-123456", project: project)
             return try JSONCodec.decode(reply.text)["total"]?.intValue.map(Int.init) ?? -1
         }
-        let ensure = [packageRoot + "/scripts/ensure-policies.lua", "--retention", "3"]
+        let ensure = [packageRoot + "/scripts/ensure-policies.lua", "--retention", "3", "--schedule", "0 2 * * *"]
         let mixed = try fleet(serve.url, ["a", "b", "c"], keys: ["c": "read.key"])
         let summary = dir + "/summary.json"
         let r = try runTool(["--fleet", mixed, "--summary-json", summary, "--verbose"] + ensure, env: ["XDG_DATA_HOME": dir!])
