@@ -1,4 +1,5 @@
 import BackupsClient
+import BackupsModels
 import LuaRuntime
 
 /// `backups.connect{...}`'s Swift half: a connection of its own (endpoint, project, key), whose
@@ -13,11 +14,7 @@ enum ConnectBinding {
             for name in ["keyFile", "keyEnv"] where f.values[name] != nil && parent.configuration.sandbox {
                 throw LuaArgumentError(index: 1, "\(name) is not available in the sandbox")
             }
-            var concurrency: Int?
-            if let n = try f.integer("concurrency") {
-                guard n >= 1, n <= 10_000 else { throw LuaArgumentError(index: 1, "concurrency must be from 1 to 10000") }
-                concurrency = Int(n)
-            }
+            let concurrency = try f.integer("concurrency", in: Domains.positiveCount(upTo: 10_000)).map { Int($0) }
             let choice = ConnectionChoice(
                 endpoint: try f.string("endpoint"), project: try f.string("project"), key: try f.string("key").map(APIKey.init),
                 keyFile: try f.string("keyFile"), keyEnv: try f.string("keyEnv"), selfSigned: try f.bool("selfSigned"),
