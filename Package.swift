@@ -76,7 +76,7 @@ let package = Package(
             plugins: ["EmbedStdlib"]),
         .executableTarget(
             name: "bkup",
-            dependencies: ["BkupKit", "BkupJSON", "LuaRuntime", "BackupsClient", "BackupsEmulator", "CLineEdit", "CStdio"],
+            dependencies: ["BkupKit", "BkupJSON", "LuaRuntime", "BackupsClient", "BackupsEmulator", "BackupsModels", "CLineEdit", "CStdio"],
             swiftSettings: fastStart,
             // Release builds start faster without exported symbols (the Swift runtime's dladdr at
             // start-up scans them all) and without position independence (no relocations to

@@ -1,3 +1,4 @@
+import BackupsModels
 import BkupKit
 
 /// The command line, parsed as `lua` parses its own (lua.c `collectargs`), plus bkup's long
@@ -104,7 +105,7 @@ struct Arguments {
         ]),
         OptionSection(title: "Limits", options: [
             Option("--timeout", value: "SECONDS", help: "stop the script after this wall-clock time") {
-                $0.configuration.limits.timeout = try OptionValue.positive($1, "--timeout")
+                $0.configuration.limits.timeout = try OptionValue.real($1, "--timeout", Domains.timeout)
             },
             Option("--max-instructions", value: "N", help: "stop the script after N Lua instructions") {
                 guard let n = OptionValue.count($1), n > 0 else {

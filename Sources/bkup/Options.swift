@@ -1,3 +1,5 @@
+import BackupsModels
+
 /// The options of a command, as one table: each option's names, its value, the line of help that
 /// `--help` and the man page print, and what it does. The main command and `bkup serve` read
 /// their arguments through the same reader, so both accept `--name value`, `--name=value` and
@@ -124,18 +126,19 @@ struct OptionReader<Target>: Sendable {
     }
 }
 
-/// Parsers of option values, with the error a user sees for a wrong one.
+/// Parsers of option values, with the error a user sees for a wrong one. Each reads the text
+/// through BackupsModels' one reader of numbers from outside (`NumberDomain`).
 enum OptionValue {
     static func integer(_ text: String, _ name: String, in range: ClosedRange<Int>, _ what: String) throws -> Int {
-        guard let n = Int(text), range.contains(n) else {
-            throw UsageError(description: "\(name): \(what) expected, got '\(text)'")
-        }
-        return n
+        let domain = NumberDomain<Int64>.integers(Int64(range.lowerBound)...Int64(range.upperBound), what)
+        guard let n = try? domain.read(text: text) else { throw UsageError(description: "\(name): \(what) expected, got '\(text)'") }
+        return Int(n)
     }
 
-    static func positive(_ text: String, _ name: String) throws -> Double {
-        guard let value = Double(text), value > 0, value.isFinite else {
-            throw UsageError(description: "\(name): a positive number expected, got '\(text)'")
+    /// A finite number in `domain` (`--speed`, `--timeout`).
+    static func real(_ text: String, _ name: String, _ domain: NumberDomain<Double>) throws -> Double {
+        guard let value = try? domain.read(text: text) else {
+            throw UsageError(description: "\(name): \(domain.expected) expected, got '\(text)'")
         }
         return value
     }
@@ -149,10 +152,9 @@ enum OptionValue {
             multiplier = m
             digits = digits.dropLast()
         }
-        // 1e9 as well as 1000000000.
-        guard let n = UInt64(digits) ?? Double(digits).flatMap({ $0 >= 0 && $0 < 1.8e19 && $0 == $0.rounded() ? UInt64($0) : nil })
-        else { return nil }
-        let (product, overflow) = n.multipliedReportingOverflow(by: multiplier)
+        // 1e9 as well as 1000000000; a count is non-negative and fits an Int64.
+        guard let n = try? Domains.count(upTo: Int64.max).read(text: String(digits)) else { return nil }
+        let (product, overflow) = UInt64(n).multipliedReportingOverflow(by: multiplier)
         return overflow ? nil : product
     }
 }
