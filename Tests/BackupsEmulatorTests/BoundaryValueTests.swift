@@ -139,7 +139,9 @@ final class BoundaryValueTests: XCTestCase {
     /// `newResourceId: ""` is the published API's default: a restore in place, as leaving it out is.
     func testAnEmptyNewResourceIdRestoresInPlace() async throws {
         try await e.seed(archives: 1)
+        try await e.seed(archives: 2)  // a second seed adds (it answered 500 on a repeated ID)
         let archives = try await e.request(.GET, "/backups/archives")
+        XCTAssertEqual(archives.json["total"], 3)
         guard let archive = archives.json["archives"]?.arrayValue?.first, let id = archive["$id"]?.stringValue else {
             return XCTFail(archives.text)
         }

@@ -75,9 +75,14 @@ struct Controls: Sendable {
                     VALUES (?, ?, NULL, ?, ?, ?, ?, '["databases"]', ?, 'database', ?, ?)
                     """)
                 let statuses: [ArchiveStatus] = [.completed, .completed, .completed, .failed]
+                // Numbered on from the last seeded archive: a second seed adds, where it answered
+                // 500 on the first ID it repeated (found by the spec referee's harness).
+                let last = try String.fetchOne(db, sql: "SELECT MAX(id) FROM archives WHERE project = ? AND id GLOB 'seed????????????????'",
+                                               arguments: [project])
+                let first = last.flatMap { Int($0.dropFirst(4), radix: 16) }.map { $0 + 1 } ?? 0
                 for i in 0..<archives {
                     let t = now - Int64(archives - i) * 60_000
-                    let id = "seed" + padded(i, 16, radix: 16)
+                    let id = "seed" + padded(first + i, 16, radix: 16)
                     try statement.execute(arguments: [project, id, Simulation.size(of: id), statuses[i % 4].rawValue, t + 1000, "m\(id)",
                                                       "db-" + padded(i % 100 + 1, 4), t, t + 4000])
                 }
