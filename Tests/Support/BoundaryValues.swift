@@ -10,6 +10,12 @@ public enum BoundaryValues {
         public let json: String
         public let lua: String
         public let flag: String
+        public init(name: String, json: String, lua: String, flag: String) {
+            self.name = name
+            self.json = json
+            self.lua = lua
+            self.flag = flag
+        }
     }
 
     public static let all: [Value] = [
