@@ -149,8 +149,6 @@ public enum Domains {
     /// Days a policy keeps its archives: `integer`, `format: int32` in Appwrite's API, and at
     /// least one day (the emulator's choice; the published API gives no lower bound).
     public static let retention = NumberDomain<Int64>.integers(1...Int64(Int32.max), "a whole number of days from 1 to 2147483647")
-    /// Any int32, as Appwrite's API declares most of its integers.
-    public static let int32 = NumberDomain<Int64>.integers(Int64(Int32.min)...Int64(Int32.max))
     /// A count of things from 0 to `limit`.
     public static func count(upTo limit: Int64) -> NumberDomain<Int64> { .integers(0...limit) }
     /// A count of at least one, up to `limit` (concurrency, tasks).
@@ -158,8 +156,6 @@ public enum Domains {
     /// A page size or offset of a list query.
     public static let queryLimit = NumberDomain<Int64>.integers(0...5000)
     public static let queryOffset = NumberDomain<Int64>.integers(0...Int64(Int32.max))
-    /// A TCP port (0 picks a free one).
-    public static let port = NumberDomain<Int64>.integers(0...65535, "0-65535")
     /// Seconds the emulator's clock may move at once: a century at most, so that the clock stays
     /// far inside Int64 milliseconds.
     public static let clockAdvance = NumberDomain<Double>.reals(0...3_155_760_000, "a number of seconds from 0 to 3155760000 (100 years)")

@@ -79,7 +79,7 @@ public enum FuzzTargets {
     static func numbers(_ bytes: [UInt8]) -> String? {
         let text = String(decoding: bytes, as: UTF8.self)
         let json = try? JSONCodec.decode(bytes)
-        let integers = [Domains.retention, Domains.int32, Domains.port, Domains.queryLimit, Domains.queryOffset,
+        let integers = [Domains.retention, Domains.queryLimit, Domains.queryOffset,
                         Domains.count(upTo: Int64.max), Domains.positiveCount(upTo: 10_000)]
         let reals = [Domains.clockAdvance, Domains.speed, Domains.timeout, Domains.headerSeconds, Domains.fraction]
         for domain in integers {
