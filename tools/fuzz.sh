@@ -31,6 +31,8 @@ while [ $# -gt 0 ]; do
     *) targets+=("$1"); shift ;;
   esac
 done
+# libFuzzer takes 0 as "for ever": a bounded run needs a positive number of seconds.
+[[ "$seconds" =~ ^[1-9][0-9]*$ ]] || { echo "fuzz.sh: --time takes a positive whole number of seconds, got '$seconds'" >&2; exit 2; }
 
 # libFuzzer's runtime without its main (the driver has its own, which picks the target).
 clang="$(dirname "$(command -v swiftc)")/clang"

@@ -62,12 +62,6 @@ struct Fields {
         do { return try domain.read(v) } catch { throw refusal(name, error, "integer", v) }
     }
 
-    /// A finite number in `domain`.
-    func number(_ name: String, in domain: NumberDomain<Double>) throws -> Double? {
-        guard let v = values[name], !v.isNull else { return nil }
-        do { return try domain.read(v) } catch { throw refusal(name, error, "number", v) }
-    }
-
     private func refusal(_ name: String, _ error: DomainError, _ type: String, _ got: JSONValue) -> LuaArgumentError {
         switch error {
         case .notANumber: return fail(name, type, got)
