@@ -156,7 +156,7 @@ def main():
     with open(SPEC) as f:
         spec = amended(json.load(f))
     operations = sum(len(methods) for methods in spec["paths"].values())
-    report = args.report or tempfile.mkdtemp(prefix="spec-referee-")
+    report = os.path.abspath(args.report or tempfile.mkdtemp(prefix="spec-referee-"))
     os.makedirs(report, exist_ok=True)
     derived = os.path.join(report, "amended-spec.json")
     with open(derived, "w") as f:
@@ -169,8 +169,12 @@ def main():
         "--generation-with-security-parameters", "false", "--workers", "1", "--no-color",
         "--report", "junit", "--report-dir", report, "--request-timeout", "30",
         "--suppress-health-check", "all", "--warnings", "off",
+        # No example database: each run makes the cases of its seed, none replayed from earlier runs.
+        "--generation-database", "none",
     ]
-    run = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "SCHEMATHESIS_TELEMETRY": "false"})
+    # In the report's folder: schemathesis keeps a cache (.schemathesis) where it runs.
+    run = subprocess.run(command, capture_output=True, text=True, cwd=report,
+                         env={**os.environ, "SCHEMATHESIS_TELEMETRY": "false"})
     sys.stdout.write(run.stdout)
     sys.stderr.write(run.stderr)
 
