@@ -7,6 +7,20 @@ import PackageDescription
 // binary (~9,000 in a static bkup, ~0.2 ms a scan).
 let fastStart: [SwiftSetting] = [.unsafeFlags(["-Xfrontend", "-disable-concrete-type-metadata-mangled-name-accessors"])]
 
+// Coverage-guided fuzzing (tools/fuzz.sh). With BKUP_FUZZ_RUNTIME set to libFuzzer's runtime
+// without its main (the toolchain's libclang_rt.fuzzer_no_main), bkup's own modules are compiled
+// with libFuzzer's coverage instrumentation, every executable that links them (the stdlib
+// embedder, the driver) gets that runtime, and the driver `bkup-fuzz` is a product. The
+// dependencies (NIO, Hummingbird, GRDB, AsyncHTTPClient) are not instrumented: the parsers under
+// test are bkup's, and instrumenting everything made the cold fuzz build longer than CI allows.
+let fuzzRuntime = Context.environment["BKUP_FUZZ_RUNTIME"].flatMap { $0.isEmpty ? nil : $0 }
+let instrumented: [SwiftSetting] = fuzzRuntime == nil ? [] : [.unsafeFlags(["-sanitize=fuzzer"])]
+let fuzzLinked: [LinkerSetting] = fuzzRuntime.map { [.unsafeFlags(["-Xlinker", $0, "-lstdc++"])] } ?? []
+let fuzzDriver: [Target] = fuzzRuntime == nil ? [] : [
+    .executableTarget(name: "bkup-fuzz", dependencies: ["BkupFuzzTargets"], path: "Tests/Fuzz/Driver",
+                      swiftSettings: instrumented, linkerSettings: fuzzLinked),
+]
+
 let package = Package(
     name: "bkup",
     platforms: [.macOS(.v14)],
@@ -38,10 +52,10 @@ let package = Package(
         // stdio glue for the command: streams whose bytes pass through a filter (redaction).
         .target(name: "CStdio"),
         // JSON values and text: shared by the Lua runtime, the client and the emulator.
-        .target(name: "BkupJSON", swiftSettings: fastStart),
+        .target(name: "BkupJSON", swiftSettings: fastStart + instrumented),
         .target(name: "LuaRuntime", dependencies: ["CLuaBridge", "CLua", "BkupJSON"], swiftSettings: fastStart),
         // The contract of api/wire-facts.md as types: models, Query, ID, validation, cron.
-        .target(name: "BackupsModels", dependencies: ["BkupJSON"], swiftSettings: fastStart),
+        .target(name: "BackupsModels", dependencies: ["BkupJSON"], swiftSettings: fastStart + instrumented),
         .target(
             name: "BackupsClient",
             dependencies: [
@@ -53,7 +67,7 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
-            swiftSettings: fastStart),
+            swiftSettings: fastStart + instrumented),
         .target(
             name: "BackupsEmulator",
             dependencies: [
@@ -65,21 +79,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
-            swiftSettings: fastStart),
-        // The command line as a tree of commands, their options, help and the man page. No
-        // dependencies: BkupKit declares the global options in it, bkup its commands.
-        .target(name: "BkupCommandLine", swiftSettings: fastStart),
-        .executableTarget(name: "lua-embed", dependencies: ["LuaRuntime"], path: "Sources/lua-embed"),
+            swiftSettings: fastStart + instrumented),
+        // The command line as a tree of commands, their options, help and the man page. Its one
+        // dependency is the reader of numbers from outside, so a flag reads numbers as a body does.
+        .target(name: "BkupCommandLine", dependencies: ["BackupsModels"], swiftSettings: fastStart),
+        .executableTarget(name: "lua-embed", dependencies: ["LuaRuntime"], path: "Sources/lua-embed", linkerSettings: fuzzLinked),
         .plugin(name: "EmbedStdlib", capability: .buildTool(), dependencies: ["lua-embed"]),
         .target(
             name: "BkupKit",
             dependencies: ["LuaRuntime", "BackupsClient", "BackupsModels", "BkupCommandLine", .product(name: "Logging", package: "swift-log")],
-            swiftSettings: fastStart,
+            swiftSettings: fastStart + instrumented,
             plugins: ["EmbedStdlib"]),
         .executableTarget(
             name: "bkup",
-            dependencies: ["BkupKit", "BkupCommandLine", "BkupJSON", "LuaRuntime", "BackupsClient", "BackupsEmulator", "CLineEdit", "CStdio"],
+            dependencies: ["BkupKit", "BkupCommandLine", "BkupJSON", "LuaRuntime", "BackupsClient", "BackupsEmulator", "BackupsModels", "CLineEdit", "CStdio"],
             swiftSettings: fastStart,
             // Release builds start faster without exported symbols (the Swift runtime's dladdr at
             // start-up scans them all) and without position independence (no relocations to
@@ -94,6 +109,12 @@ let package = Package(
             name: "bkup-bench",
             dependencies: ["LuaRuntime", "BackupsClient", "BkupKit", "BackupsEmulator", "BkupJSON"],
             path: "Benchmarks/bkup-bench"),
+
+        // The fuzz targets (libFuzzer drives them through bkup-fuzz; FuzzReplayTests replays the
+        // committed corpus and every kept crash input through them).
+        .target(name: "BkupFuzzTargets", dependencies: ["BkupKit", "BackupsClient", "BackupsEmulator", "BackupsModels", "BkupJSON"],
+                path: "Tests/Fuzz/Targets", swiftSettings: instrumented),
+        .testTarget(name: "FuzzReplayTests", dependencies: ["BkupFuzzTargets"]),
 
         .testTarget(name: "LuaRuntimeTests", dependencies: ["LuaRuntime", "CLuaBridge", "CLua"]),
         .testTarget(name: "BackupsModelsTests", dependencies: ["BackupsModels"]),
@@ -116,6 +137,6 @@ let package = Package(
                            .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "BkupKitTests", dependencies: ["BkupKit", "BkupCommandLine", "BackupsEmulator", "BackupsModels", "LuaRuntime", "BkupTestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["bkup", "BkupEmbedExample", "BkupJSON", "BkupTestSupport"], exclude: ["repl_pty.py", "tls_proxy.py", "types_walk.lua", "full_listener.py", "web_server.py"]),
-    ],
+    ] + fuzzDriver,
     swiftLanguageModes: [.v6]
 )

@@ -28,6 +28,20 @@ status=${PIPESTATUS[0]}
 set -e
 # BkupKit's DocC documentation builds without a warning.
 if ! tools/docs.sh; then echo "docs: DocC found problems (above)"; status=1; fi
+
+# ---- Stage: Appwrite's published API as a referee --------------------------------------------
+# schemathesis drives `bkup serve` (the installed binary) from the vendored spec
+# (Tests/Conformance/spec): 12 operations, seed 2026, 100 examples an operation. About 40 s.
+tools/spec-referee.sh || status=1
+
+# ---- Stage: coverage-guided fuzzing ---------------------------------------------------------
+# libFuzzer on every parser of outside text (tools/fuzz.sh), each target for BKUP_FUZZ_SECONDS
+# (default 20; 0 skips the stage), two at a time, in its own build folder (.build-fuzz). A crash
+# fails the run. The build's output goes to .build/fuzz-build.log, one line a target to the terminal.
+if [ "${BKUP_FUZZ_SECONDS:-20}" != 0 ]; then
+  mkdir -p .build
+  tools/fuzz.sh --time "${BKUP_FUZZ_SECONDS:-20}" 2>.build/fuzz-build.log || { status=1; tail -n 20 .build/fuzz-build.log; }
+fi
 summary=$(grep -E "Executed [0-9]+ tests?, with [0-9]+ failures?" "$log" | tail -n 1 || true)
 if [[ $summary =~ Executed\ ([0-9]+)\ tests?,\ with\ ([0-9]+)\ failure ]]; then
   echo "tests: $((BASH_REMATCH[1] - BASH_REMATCH[2])) passed, ${BASH_REMATCH[2]} failed"

@@ -220,6 +220,9 @@ public struct BackupsRequest: Sendable {
     public static func createRestoration(archiveId: String, services: [String], newResourceId: String? = nil,
                                          newResourceName: String? = nil) throws(BackupsError) -> BackupsRequest
     {
+        // "" is the published API's default of both: in place, under the database's own name.
+        let newResourceId = newResourceId.flatMap { $0.isEmpty ? nil : $0 }
+        let newResourceName = newResourceName.flatMap { $0.isEmpty ? nil : $0 }
         try check { () throws(Validation.Failure) in
             try Validation.id(archiveId, param: "archiveId")
             try Validation.services(services)

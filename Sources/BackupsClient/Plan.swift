@@ -69,15 +69,15 @@ public struct Plan: Sendable, Equatable {
             switch (operation, noun) {
             case (.create, "policy"):
                 let b = body
-                guard let services = b["services"]?.arrayValue?.compactMap(\.stringValue), let retention = b["retention"]?.intValue,
-                    let schedule = b["schedule"]?.stringValue
+                guard let services = b["services"]?.arrayValue?.compactMap(\.stringValue), let schedule = b["schedule"]?.stringValue,
+                    let retention = try Self.retention(b["retention"])
                 else { throw BackupsError.argument("a policy create needs services, retention and schedule") }
                 return try .createPolicy(.init(
                     id: b["policyId"]?.stringValue ?? ID.uniqueMarker, name: b["name"]?.stringValue, services: services,
                     resourceId: b["resourceId"]?.stringValue, enabled: b["enabled"]?.boolValue, retention: retention, schedule: schedule))
             case (.update, "policy"):
                 return try .updatePolicy(try requiredID(), .init(
-                    name: body["name"]?.stringValue, retention: body["retention"]?.intValue, schedule: body["schedule"]?.stringValue,
+                    name: body["name"]?.stringValue, retention: try Self.retention(body["retention"]), schedule: body["schedule"]?.stringValue,
                     enabled: body["enabled"]?.boolValue))
             case (.delete, "policy"): return try .deletePolicy(try requiredID())
             case (.create, "archive"):
@@ -90,6 +90,14 @@ public struct Plan: Sendable, Equatable {
                     newResourceId: body["newResourceId"]?.stringValue, newResourceName: body["newResourceName"]?.stringValue)
             default:
                 throw BackupsError.argument("no such operation: \(operation.rawValue) of a \(noun)")
+            }
+        }
+
+        /// A step's retention, read as every number from outside is (a plan is a file).
+        static func retention(_ value: JSONValue?) throws(BackupsError) -> Int64? {
+            guard let value, !value.isNull else { return nil }
+            do { return try Domains.retention.read(value) } catch {
+                throw BackupsError.argument("Invalid `retention` param: Value must be \(Domains.retention.expected), got \(OutsideNumber(value)?.description ?? value.typeName)")
             }
         }
 

@@ -1,3 +1,4 @@
+import BackupsModels
 import Foundation
 import NIOHTTP1
 import Synchronization
@@ -9,7 +10,7 @@ final class RateLimitGate: Sendable {
 
     func update(from headers: HTTPHeaders) {
         guard let remaining = headers.first(name: "x-ratelimit-remaining"), Int(remaining) == 0,
-            let reset = headers.first(name: "x-ratelimit-reset"), let epoch = Double(reset)
+            let reset = headers.first(name: "x-ratelimit-reset"), let epoch = try? Domains.headerSeconds.read(text: reset)
         else { return }
         notBefore.withLock { $0 = max($0, epoch) }
     }

@@ -163,11 +163,12 @@ extension BackupsClient {
     }
 
     func serverDelay(_ headers: HTTPHeaders) -> Double? {
+        // Numbers a server sends are read as any number from outside: finite, or not at all.
         if let ra = headers.first(name: "retry-after") {
-            if let s = Double(ra.trimmingCharacters(in: .whitespaces)) { return max(0, s) }
+            if let s = try? Domains.headerSeconds.read(text: ra.trimmingCharacters(in: .whitespaces)) { return max(0, s) }
             if let date = HTTPDate.parse(ra) { return max(0, date.timeIntervalSinceNow) }
         }
-        if let reset = headers.first(name: "x-ratelimit-reset"), let epoch = Double(reset) {
+        if let reset = headers.first(name: "x-ratelimit-reset"), let epoch = try? Domains.headerSeconds.read(text: reset) {
             return max(0, epoch - Date().timeIntervalSince1970)
         }
         return nil

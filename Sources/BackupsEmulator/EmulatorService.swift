@@ -23,6 +23,9 @@ final class EmulatorService: Sendable {
     let uncountedLists = Mutex(0)
 
     init(configuration: EmulatorConfiguration) throws {
+        guard Domains.speed.contains(.float(configuration.speed)) else {
+            throw ServiceError(500, "general_server_error", "the emulator's speed must be \(Domains.speed.expected), not \(configuration.speed)")
+        }
         self.configuration = configuration
         latency = configuration.latencyMilliseconds > 0 ? LatencyLine(milliseconds: configuration.latencyMilliseconds) : nil
         store = try Store(path: configuration.dataPath, durability: configuration.durability, defaultProject: configuration.project)

@@ -1,3 +1,4 @@
+import BackupsModels
 import BkupJSON
 import Synchronization
 
@@ -40,43 +41,46 @@ struct Faults: Sendable {
     /// any fault may add `"path": "/v1/tablesdb"` to hit only requests whose path starts so.
     mutating func apply(_ body: JSONValue) throws {
         if body["clear"]?.boolValue == true { self = Faults() }
-        if let rate = body["archiveFailureRate"]?.doubleValue {
-            guard (0...1).contains(rate) else {
-                throw ServiceError.argument("archiveFailureRate", "Value must be between 0 and 1")
-            }
-            archiveFailureRate = rate
-        }
-        for item in body["next"]?.arrayValue ?? [] {
-            guard case .object = item else { throw ServiceError.argument("next", "each fault must be an object") }
-            let count = Int(clamping: item["count"]?.intValue ?? 1)
+        let p = Params(body: body.objectValue ?? [:])
+        if let rate = try p.number("archiveFailureRate", .nullable, in: Domains.fraction) { archiveFailureRate = rate }
+        guard let next = body["next"], !next.isNull else { return }
+        guard case .array(let items) = next else { throw ServiceError.argument("next", "Value must be an array of faults") }
+        for item in items {
+            guard case .object(let fields) = item else { throw ServiceError.argument("next", "each fault must be an object") }
+            let f = Params(body: fields)
+            let count = try f.integer("count", .nullable, in: Self.count) ?? 1
             let action: Scripted.Action
-            if item["drop"]?.boolValue == true {
+            if try f.bool("drop", .nullable) == true {
                 action = .drop
-            } else if item["dropAfter"]?.boolValue == true {
+            } else if try f.bool("dropAfter", .nullable) == true {
                 action = .dropAfterProcessing
-            } else if let ms = item["delayMs"]?.intValue {
-                guard (0...600_000).contains(ms) else { throw ServiceError.argument("delayMs", "Value must be between 0 and 600000") }
+            } else if let ms = try f.integer("delayMs", .nullable, in: Self.delay) {
                 action = .delay(milliseconds: Int(ms))
-            } else if let text = item["body"]?.stringValue {
-                let status = item["status"]?.intValue ?? 200
-                guard (200...599).contains(status) else {
-                    throw ServiceError.argument("status", "Value must be a status between 200 and 599")
+            } else if let text = try f.string("body", .nullable) {
+                action = .body(status: Int(try f.integer("status", .nullable, in: Self.anyStatus) ?? 200), text: text)
+            } else if let status = try f.integer("status", .nullable, in: Self.errorStatus) {
+                let retryAfter = try fields["retryAfter"].flatMap { v -> String? in
+                    if case .string(let s) = v { return s }
+                    return try f.integer("retryAfter", .nullable, in: Self.retryAfter).map(String.init)
                 }
-                action = .body(status: Int(status), text: text)
-            } else if let status = item["status"]?.intValue {
-                guard (400...599).contains(status) else {
-                    throw ServiceError.argument("status", "Value must be an error status between 400 and 599")
-                }
-                let retryAfter = item["retryAfter"].flatMap { $0.stringValue ?? $0.intValue.map(String.init) }
-                action = .status(Int(status), retryAfter: retryAfter, html: item["html"]?.boolValue ?? false)
-            } else if let remaining = item["rateLimitRemaining"]?.intValue, let reset = item["rateLimitReset"]?.intValue {
+                action = .status(Int(status), retryAfter: retryAfter, html: try f.bool("html", .nullable) ?? false)
+            } else if let remaining = try f.integer("rateLimitRemaining", .nullable, in: Self.count),
+                let reset = try f.integer("rateLimitReset", .nullable, in: Self.epochSeconds)
+            {
                 action = .rateLimitHeaders(remaining: Int(remaining), reset: reset)
             } else {
                 throw ServiceError.argument("next", "each fault needs one of status, body, drop, dropAfter, delayMs, rateLimitRemaining")
             }
-            scripted.append(Scripted(action: action, remaining: max(1, count), path: item["path"]?.stringValue))
+            scripted.append(Scripted(action: action, remaining: Int(max(1, count)), path: try f.string("path", .nullable)))
         }
     }
+
+    static let count = Domains.count(upTo: 1_000_000)
+    static let delay = Domains.count(upTo: 600_000)
+    static let anyStatus = NumberDomain<Int64>.integers(200...599, "a status from 200 to 599")
+    static let errorStatus = NumberDomain<Int64>.integers(400...599, "an error status from 400 to 599")
+    static let retryAfter = Domains.count(upTo: 86_400)
+    static let epochSeconds = Domains.count(upTo: 253_402_300_799)
 }
 
 /// The faults of a running server, shared by its requests.

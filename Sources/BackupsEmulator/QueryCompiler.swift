@@ -105,7 +105,6 @@ struct QueryError: Error {
 }
 
 enum QueryCompiler {
-    static let maxLimit = 5000
 
     static func compile(_ strings: [String], for c: Schema, project: String) throws -> CompiledQuery {
         var q = CompiledQuery()
@@ -127,13 +126,13 @@ enum QueryCompiler {
             }
             switch query.method {
             case "limit":
-                guard let n = query.values?.first?.intValue, n >= 0, n <= maxLimit else {
-                    throw QueryError(type: "general_query_invalid", message: "Invalid query: limit must be an integer between 0 and \(maxLimit)")
+                guard let v = query.values?.first, let n = try? Domains.queryLimit.read(v) else {
+                    throw QueryError(type: "general_query_invalid", message: "Invalid query: limit must be \(Domains.queryLimit.expected)")
                 }
                 q.limit = Int(n)
             case "offset":
-                guard let n = query.values?.first?.intValue, n >= 0 else {
-                    throw QueryError(type: "general_query_invalid", message: "Invalid query: offset must be a non-negative integer")
+                guard let v = query.values?.first, let n = try? Domains.queryOffset.read(v) else {
+                    throw QueryError(type: "general_query_invalid", message: "Invalid query: offset must be \(Domains.queryOffset.expected)")
                 }
                 q.offset = Int(n)
             case "cursorAfter", "cursorBefore":

@@ -30,20 +30,41 @@ struct Params: Sendable {
         return Params(body: o)
     }
 
-    func string(_ name: String, required: Bool = false) throws -> String? {
-        guard let v = body[name], !v.isNull else {
-            if required { throw ServiceError.missing(name) }
+    /// How a parameter may be left out, as Appwrite's published API declares it.
+    enum Presence {
+        /// Absent or null: "Param ... is not optional."
+        case required
+        /// Absent or null: not given (`nullable: true`, or one of the emulator's own controls).
+        case nullable
+        /// Absent: the default applies. Null is not a value of the parameter's type, so it is
+        /// refused as the type's validator refuses it (`name`, `enabled`, an update's `schedule`).
+        case defaulted
+    }
+
+    /// The parameter's value; nil when it is not given.
+    private func value(_ name: String, _ presence: Presence) throws -> JSONValue? {
+        guard let v = body[name] else {
+            if presence == .required { throw ServiceError.missing(name) }
             return nil
         }
+        if v.isNull {
+            switch presence {
+            case .required: throw ServiceError.missing(name)
+            case .nullable: return nil
+            case .defaulted: return v
+            }
+        }
+        return v
+    }
+
+    func string(_ name: String, _ presence: Presence) throws -> String? {
+        guard let v = try value(name, presence) else { return nil }
         guard case .string(let s) = v else { throw ServiceError.argument(name, "Value must be a valid string") }
         return s
     }
 
-    func strings(_ name: String, required: Bool = false) throws -> [String]? {
-        guard let v = body[name], !v.isNull else {
-            if required { throw ServiceError.missing(name) }
-            return nil
-        }
+    func strings(_ name: String, _ presence: Presence) throws -> [String]? {
+        guard let v = try value(name, presence) else { return nil }
         guard case .array(let items) = v else { throw ServiceError.argument(name, "Value must be a valid array") }
         return try items.map {
             guard case .string(let s) = $0 else { throw ServiceError.argument(name, "Value must be an array of strings") }
@@ -51,28 +72,29 @@ struct Params: Sendable {
         }
     }
 
-    func integer(_ name: String, required: Bool = false) throws -> Int64? {
-        guard let v = body[name], !v.isNull else {
-            if required { throw ServiceError.missing(name) }
-            return nil
-        }
-        switch v {
-        case .integer(let i): return i
-        case .number(let d) where d == d.rounded() && abs(d) < 9e18: return Int64(d)
-        default: throw ServiceError.argument(name, "Value must be a valid integer")
-        }
+    /// A whole number in `domain` (BackupsModels' one reader of numbers from outside).
+    func integer(_ name: String, _ presence: Presence, in domain: NumberDomain<Int64>) throws -> Int64? {
+        guard let v = try value(name, presence) else { return nil }
+        do { return try domain.read(v) } catch { throw Self.refusal(name, error, type: "integer") }
     }
 
-    func number(_ name: String) throws -> Double? {
-        guard let v = body[name], !v.isNull else { return nil }
-        guard let d = v.doubleValue, d.isFinite else { throw ServiceError.argument(name, "Value must be a valid number") }
-        return d
+    /// A finite number in `domain`.
+    func number(_ name: String, _ presence: Presence, in domain: NumberDomain<Double>) throws -> Double? {
+        guard let v = try value(name, presence) else { return nil }
+        do { return try domain.read(v) } catch { throw Self.refusal(name, error, type: "number") }
     }
 
-    func bool(_ name: String) throws -> Bool? {
-        guard let v = body[name], !v.isNull else { return nil }
+    func bool(_ name: String, _ presence: Presence) throws -> Bool? {
+        guard let v = try value(name, presence) else { return nil }
         guard case .bool(let b) = v else { throw ServiceError.argument(name, "Value must be a valid boolean") }
         return b
+    }
+
+    static func refusal(_ name: String, _ error: DomainError, type: String) -> ServiceError {
+        switch error {
+        case .notANumber: return ServiceError.argument(name, "Value must be a valid \(type)")
+        case .outside(let expected, let got): return ServiceError.argument(name, "Value must be \(expected), got \(got)")
+        }
     }
 }
 
@@ -83,6 +105,8 @@ struct QueryString: Sendable {
     var queries: [String] = []
     /// `total=false` asks for no count (`total: 0` in the answer).
     var total = true
+    /// The `N` of `queries[N]`.
+    static let index = Domains.count(upTo: Int64(Int32.max))
 
     init(_ raw: String?) throws {
         guard let raw, !raw.isEmpty else { return }
@@ -93,8 +117,12 @@ struct QueryString: Sendable {
             let value = Self.percentDecode(eq.map { String(pair[pair.index(after: $0)...]) } ?? "")
             if key == "queries[]" || key == "queries" {
                 queries.append(value)
-            } else if key.hasPrefix("queries["), key.hasSuffix("]"), let i = Int(key.dropFirst(8).dropLast()), i >= 0 {
-                indexed.append((i, value))
+            } else if key.hasPrefix("queries["), key.hasSuffix("]") {
+                // queries[0]=..., as Node and Python send them: the index only orders them.
+                let index = String(key.dropFirst(8).dropLast())
+                do { indexed.append((Int(try Self.index.read(text: index)), value)) } catch {
+                    throw Params.refusal("queries", error, type: "index")
+                }
             } else if key == "total" {
                 switch value.lowercased() {
                 case "true", "1": total = true

@@ -10,10 +10,14 @@ struct VirtualClock {
     var anchorReal: ContinuousClock.Instant
     var speed: Double
 
+    /// Scaled in floating point and stopped at `Simulation.latest`: a high speed over a long run
+    /// reaches the end of the clock instead of overflowing it.
     func now() -> Int64 {
         let elapsed = ContinuousClock.now - anchorReal
         let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
-        return anchorVirtualMs + Int64(ms * speed)
+        let scaled = ms * speed
+        guard scaled.isFinite, scaled >= 0 else { return anchorVirtualMs }
+        return scaled < Double(Simulation.latest - anchorVirtualMs) ? anchorVirtualMs + Int64(scaled) : Simulation.latest
     }
 }
 
@@ -27,19 +31,47 @@ final class Simulation: Sendable {
     let archiveFailureRate: @Sendable () -> Double
 
     static let day: Int64 = 86_400_000
+    /// The end of the emulator's clock, 9999-12-31T23:59:59.999Z: the last instant a wire date
+    /// (four-digit years) can say. Advancing stops here.
+    static let latest: Int64 = 253_402_300_799_999
+    /// Retention in SQL, never more than the published API's int32 (a state file may hold more).
+    static let retentionSQL = "min(p.retention, \(Int32.max))"
     /// Firings of one policy made in one tick at most (a clock moved by years over a
     /// per-minute schedule would otherwise make millions; the oldest are dropped first, and
     /// only those that retention would not have deleted by now are made at all).
     static let maxFiringsPerPolicy = 50_000
 
     init(start: Int64, speed: Double, archiveFailureRate: @escaping @Sendable () -> Double) {
-        clock = Mutex(VirtualClock(anchorVirtualMs: start, anchorReal: .now, speed: speed))
+        clock = Mutex(VirtualClock(anchorVirtualMs: min(start, Simulation.latest), anchorReal: .now, speed: speed))
         self.archiveFailureRate = archiveFailureRate
     }
 
     var now: Int64 { clock.withLock { $0.now() } }
 
-    func advance(byMs ms: Int64) { clock.withLock { $0.anchorVirtualMs += ms } }
+    /// Moves the clock on by `ms` (at most to `latest`).
+    func advance(byMs ms: Int64) {
+        clock.withLock { clock in
+            let (sum, overflow) = clock.anchorVirtualMs.addingReportingOverflow(max(0, ms))
+            clock.anchorVirtualMs = overflow ? Simulation.latest : min(sum, Simulation.latest)
+        }
+    }
+
+    /// The earliest creation time an archive kept `days` days still has at `now`: saturating, so
+    /// that no retention (a state file may hold any) can overflow the arithmetic.
+    static func keepFrom(_ now: Int64, retentionDays days: Int64) -> Int64 {
+        let (span, overflow) = max(0, days).multipliedReportingOverflow(by: day)
+        if overflow { return Int64.min }
+        let (from, under) = now.subtractingReportingOverflow(span)
+        return under ? Int64.min : from
+    }
+
+    /// When an archive made at `createdAt` passes `days` days of retention (saturating).
+    static func expiry(_ createdAt: Int64, retentionDays days: Int64) -> Int64 {
+        let (span, overflow) = max(0, days).multipliedReportingOverflow(by: day)
+        if overflow { return Int64.max }
+        let (at, over) = createdAt.addingReportingOverflow(span)
+        return over ? Int64.max : at
+    }
 
     func isDue(at t: Int64) -> Bool { t >= nextDue.withLock { $0 } }
     func lowerNextDue(_ t: Int64) { nextDue.withLock { $0 = min($0, t) } }
@@ -73,7 +105,7 @@ final class Simulation: Sendable {
         {
             guard let cron = try? CronExpression(row["schedule"]) else { continue }
             // A firing at or before keepFrom made an archive that retention has deleted by now.
-            let keepFrom = now - (row["retention"] as Int64) * Simulation.day
+            let keepFrom = Simulation.keepFrom(now, retentionDays: row["retention"])
             var t: Int64 = row["nextRunAt"]
             if t <= keepFrom { t = Simulation.following(cron, keepFrom) ?? Int64.max }
             var mine: [(Int64, Row)] = []
@@ -127,7 +159,7 @@ final class Simulation: Sendable {
         try db.cachedStatement(sql: """
             DELETE FROM archives WHERE seq IN (
               SELECT a.seq FROM policies p JOIN archives a ON a.project = p.project AND a.policyId = p.id
-              WHERE a.createdAt <= ? - p.retention * \(Simulation.day))
+              WHERE a.createdAt <= ? - \(Simulation.retentionSQL) * \(Simulation.day))
             """).execute(arguments: [t])
     }
 
@@ -135,11 +167,11 @@ final class Simulation: Sendable {
     /// expiry is due when its oldest remaining archive passes it (without a tick of everything).
     func applyRetention(_ db: Database, project: String, policyId: String, retention: Int64, at now: Int64) throws {
         try db.cachedStatement(sql: "DELETE FROM archives WHERE project = ? AND policyId = ? AND createdAt <= ?")
-            .execute(arguments: [project, policyId, now - retention * Simulation.day])
+            .execute(arguments: [project, policyId, Simulation.keepFrom(now, retentionDays: retention)])
         let oldest = try Int64.fetchOne(
             db.cachedStatement(sql: "SELECT MIN(createdAt) FROM archives WHERE project = ? AND policyId = ?"),
             arguments: [project, policyId])
-        if let oldest { lowerNextDue(oldest + retention * Simulation.day) }
+        if let oldest { lowerNextDue(Simulation.expiry(oldest, retentionDays: retention)) }
     }
 
     private func recomputeNextDue(_ db: Database) throws {
@@ -150,7 +182,7 @@ final class Simulation: Sendable {
             // The oldest archive of each policy is an index seek; joining every archive is a scan.
             try Int64.fetchOne(db, sql: """
                 SELECT MIN((SELECT MIN(a.createdAt) FROM archives a WHERE a.project = p.project AND a.policyId = p.id)
-                           + p.retention * \(Simulation.day)) FROM policies p
+                           + \(Simulation.retentionSQL) * \(Simulation.day)) FROM policies p
                 """),
         ]
         let due = candidates.compactMap { $0 }.min() ?? Int64.max

@@ -169,6 +169,13 @@ final class Store: Sendable {
                 try db.execute(sql: "DROP TABLE old_\(t)")
             }
         }
+        m.registerMigration("v3: retention within int32") { db in
+            // Earlier versions stored any retention they were sent; the published API's is an
+            // int32 of at least one day. 2147483647 days keeps an archive as long as any larger
+            // number did.
+            try db.execute(sql: "UPDATE policies SET retention = \(Int32.max) WHERE retention > \(Int32.max)")
+            try db.execute(sql: "UPDATE policies SET retention = 1 WHERE retention < 1")
+        }
         return m
     }
 }

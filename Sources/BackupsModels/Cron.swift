@@ -228,9 +228,16 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The instants a schedule knows: the years 1 to 9999 (what a wire date can say). Asked
+    /// about a date outside them, or one that is not a number, it has no run time (rather than
+    /// an overflow), and it has none past them either.
+    static let searchable = -62_135_596_800.0...253_402_300_799.999
+
     /// The first time strictly after `date` that matches, or nil if none within 8 years.
     public func next(after date: Date) -> Date? {
-        firstMatch(fromMinute: Int64((date.timeIntervalSince1970 / 60).rounded(.down)) + 1, forward: true)
+        guard Self.searchable.contains(date.timeIntervalSince1970) else { return nil }
+        return firstMatch(fromMinute: Int64((date.timeIntervalSince1970 / 60).rounded(.down)) + 1, forward: true)
+            .flatMap { Self.searchable.contains($0.timeIntervalSince1970) ? $0 : nil }
     }
 
     /// The next `count` run times after `date`.
@@ -240,7 +247,9 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
 
     /// The last time strictly before `date` that matches, or nil if none within 8 years.
     public func previous(before date: Date) -> Date? {
-        firstMatch(fromMinute: Int64((date.timeIntervalSince1970 / 60).rounded(.up)) - 1, forward: false)
+        guard Self.searchable.contains(date.timeIntervalSince1970) else { return nil }
+        return firstMatch(fromMinute: Int64((date.timeIntervalSince1970 / 60).rounded(.up)) - 1, forward: false)
+            .flatMap { Self.searchable.contains($0.timeIntervalSince1970) ? $0 : nil }
     }
 
     /// The last `count` run times before `date`, newest first.

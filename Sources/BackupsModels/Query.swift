@@ -73,7 +73,9 @@ public struct Query: Sendable, Hashable, CustomStringConvertible {
             }
             out.append(UInt8(ascii: "]"))
         default:
-            try? JSONCodec.encode(v, into: &out, options: .init(), depth: 0)
+            // Sorted keys: an object value is written the same way every time (a dictionary's
+            // own order changes from one process to the next; found by the query fuzz target).
+            try? JSONCodec.encode(v, into: &out, options: .init(sortKeys: true), depth: 0)
         }
     }
 

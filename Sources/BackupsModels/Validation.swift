@@ -41,8 +41,8 @@ public enum Validation {
     }
 
     public static func retention(_ value: Int64, param: String = "retention") throws(Failure) {
-        guard value >= 1 else {
-            throw Failure(param: param, rule: "Value must be a positive integer number of days, got \(value)")
+        guard Domains.retention.contains(.integer(value)) else {
+            throw Failure(param: param, rule: "Value must be \(Domains.retention.expected), got \(value)")
         }
     }
 

@@ -1,29 +1,32 @@
+import BackupsModels
+
 /// Parsers of option values: each checks a value from the command line against its domain and
-/// says what was expected, naming the option. Every option's value passes through one of these.
+/// says what was expected, naming the option. Every option's value passes through one of these,
+/// and each reads its number through BackupsModels' one reader of numbers from outside
+/// (`NumberDomain`), so a flag, a request body and a Lua argument agree on what a number is.
 public enum OptionValue {
     /// A whole number in `range`; `what` says the range in words ("a whole number from 1 to 100").
     public static func integer(_ text: String, _ name: String, in range: ClosedRange<Int>, _ what: String) throws -> Int {
-        guard let n = Int(text), range.contains(n) else {
-            throw UsageError("\(name): \(what) expected, got '\(text)'")
-        }
-        return n
+        let domain = NumberDomain<Int64>.integers(Int64(range.lowerBound)...Int64(range.upperBound), what)
+        guard let n = try? domain.read(text: text) else { throw UsageError("\(name): \(what) expected, got '\(text)'") }
+        return Int(n)
     }
 
-    /// A finite number above zero (a speed, a factor).
-    public static func positive(_ text: String, _ name: String) throws -> Double {
-        guard let value = Double(text), value > 0, value.isFinite else {
-            throw UsageError("\(name): a positive number expected, got '\(text)'")
-        }
+    /// A finite number in `domain` (`--speed`: `Domains.speed`).
+    public static func real(_ text: String, _ name: String, _ domain: NumberDomain<Double>) throws -> Double {
+        guard let value = try? domain.read(text: text) else { throw UsageError("\(name): \(domain.expected) expected, got '\(text)'") }
         return value
     }
 
     /// A duration in seconds: a finite number above zero, at most a year (30, 0.5, 1e3).
     public static func seconds(_ text: String, _ name: String) throws -> Double {
-        guard let value = Double(text), value > 0, value.isFinite, value <= 366 * 86_400 else {
+        guard let value = try? secondsDomain.read(text: text) else {
             throw UsageError("\(name): seconds expected (a number above 0, at most a year), got '\(text)'")
         }
         return value
     }
+
+    static let secondsDomain = NumberDomain<Double>.reals(Double.leastNonzeroMagnitude...(366 * 86_400), "seconds")
 
     /// One of `choices`.
     public static func choice(_ text: String, _ name: String, _ choices: [String]) throws -> String {
@@ -49,10 +52,9 @@ public enum OptionValue {
             multiplier = m
             digits = digits.dropLast()
         }
-        // 1e9 as well as 1000000000.
-        guard let n = UInt64(digits) ?? Double(digits).flatMap({ $0 >= 0 && $0 < 1.8e19 && $0 == $0.rounded() ? UInt64($0) : nil })
-        else { return nil }
-        let (product, overflow) = n.multipliedReportingOverflow(by: multiplier)
+        // 1e9 as well as 1000000000; a count is non-negative and fits an Int64.
+        guard let n = try? Domains.count(upTo: Int64.max).read(text: String(digits)) else { return nil }
+        let (product, overflow) = UInt64(n).multipliedReportingOverflow(by: multiplier)
         return overflow ? nil : product
     }
 }

@@ -358,6 +358,12 @@ public enum JSONCodec {
                 pos = start
                 throw fail("invalid number")
             }
+            // Beyond a double's range the text would read as an infinity, which JSON cannot
+            // write back and no number from outside may be.
+            guard d.isFinite else {
+                pos = start
+                throw fail("number out of range")
+            }
             return .number(d)
         }
     }

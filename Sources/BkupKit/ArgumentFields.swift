@@ -1,4 +1,5 @@
 import BackupsClient
+import BackupsModels
 import LuaRuntime
 
 // Reading the arguments of the `backups` functions: query lists and option tables, with
@@ -51,15 +52,20 @@ struct Fields {
         return s
     }
 
-    func integer(_ name: String, required: Bool = false) throws -> Int64? {
+    /// A whole number in `domain`: a float counts only with an exact integer value
+    /// (`math.tointeger`'s rule), and out of the domain is a `bad argument`.
+    func integer(_ name: String, required: Bool = false, in domain: NumberDomain<Int64>) throws -> Int64? {
         guard let v = values[name], !v.isNull else {
             if required { throw LuaArgumentError(index: index, "field '\(name)' is required") }
             return nil
         }
-        switch v {
-        case .integer(let i): return i
-        case .number(let d) where d == d.rounded() && abs(d) < 9e18: return Int64(d)
-        default: throw fail(name, "integer", v)
+        do { return try domain.read(v) } catch { throw refusal(name, error, "integer", v) }
+    }
+
+    private func refusal(_ name: String, _ error: DomainError, _ type: String, _ got: JSONValue) -> LuaArgumentError {
+        switch error {
+        case .notANumber: return fail(name, type, got)
+        case .outside(let expected, let value): return LuaArgumentError(index: index, "field '\(name)': \(expected) expected, got \(value)")
         }
     }
 
@@ -80,6 +86,29 @@ struct Fields {
                 return s
             }
         default: throw fail(name, "list of services", v)
+        }
+    }
+}
+
+extension LuaCall {
+    /// Argument `i` as a whole number in `domain` (`math.tointeger`'s rule for floats).
+    func integer(_ i: Int32, in domain: NumberDomain<Int64>) throws -> Int64 {
+        guard type(i) == .number else { throw typeError(i, "number") }
+        let v = try value(i)
+        do { return try domain.read(v) } catch { throw refusal(i, error) }
+    }
+
+    /// Argument `i` as a finite number in `domain`.
+    func number(_ i: Int32, in domain: NumberDomain<Double>) throws -> Double {
+        guard type(i) == .number else { throw typeError(i, "number") }
+        let v = try value(i)
+        do { return try domain.read(v) } catch { throw refusal(i, error) }
+    }
+
+    private func refusal(_ i: Int32, _ error: DomainError) -> LuaArgumentError {
+        switch error {
+        case .notANumber: return typeError(i, "number")
+        case .outside(let expected, let got): return LuaArgumentError(index: i, "\(expected) expected, got \(got)")
         }
     }
 }

@@ -64,7 +64,8 @@ enum BackupsModule {
 
         stack.push(function: { call in
             // backups.error(type, message, code?) -> a backups.Error value (for scripts' own failures)
-            let e = BackupsError(code: Int(try call.optionalInteger(3) ?? 0), type: try call.string(1), message: try call.string(2))
+            let code = call.isNoneOrNil(3) ? 0 : Int(try call.integer(3, in: Domains.count(upTo: 999)))
+            let e = BackupsError(code: code, type: try call.string(1), message: try call.string(2))
             e.pushLuaError(call.stack)
             return .values(1)
         })
@@ -128,12 +129,11 @@ enum BackupsModule {
             "seed": { call in
                 let f = try Fields(call, 1, allowed: ["databases", "buckets", "functions"])
                 var body: [String: JSONValue] = [:]
-                for k in ["databases", "buckets", "functions"] { body[k] = .integer(try f.integer(k) ?? 0) }
+                for k in ["databases", "buckets", "functions"] { body[k] = .integer(try f.integer(k, in: Domains.count(upTo: 1_000_000)) ?? 0) }
                 return try connection.send(call, .emulatorControl(.POST, "seed", body: .object(body))) { s, v in s.pushPlain(v); return 1 }
             },
             "advance": { call in
-                let seconds = try call.number(1)
-                guard seconds >= 0, seconds.isFinite else { throw LuaArgumentError(index: 1, "non-negative number of seconds expected") }
+                let seconds = try call.number(1, in: Domains.clockAdvance)
                 return try connection.send(call, .emulatorControl(.POST, "clock", body: ["advanceSeconds": .number(seconds)])) { s, v in
                     s.push(v["now"] ?? .null)
                     return 1

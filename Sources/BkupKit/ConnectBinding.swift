@@ -1,4 +1,5 @@
 import BackupsClient
+import BackupsModels
 import LuaRuntime
 
 /// `backups.connect{...}`'s Swift half: a connection of its own (endpoint, project, key), whose
@@ -9,11 +10,7 @@ enum ConnectBinding {
     static func function(_ parent: ServiceConnection, progress: @escaping PageCursor.Progress) -> LuaFunction {
         { call in
             let f = try Fields(call, 1, allowed: ["endpoint", "project", "key", "keyFile", "keyEnv", "selfSigned", "caFile", "concurrency"])
-            var concurrency: Int?
-            if let n = try f.integer("concurrency") {
-                guard n >= 1, n <= 10_000 else { throw LuaArgumentError(index: 1, "concurrency must be from 1 to 10000") }
-                concurrency = Int(n)
-            }
+            let concurrency = try f.integer("concurrency", in: Domains.positiveCount(upTo: 10_000)).map { Int($0) }
             // A script's settings pass the trust rule as a script's: under --sandbox it names no
             // file and no variable; either way the operator's key stays with the operator's endpoint.
             let choice = ConnectionChoice(

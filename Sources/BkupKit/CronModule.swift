@@ -20,9 +20,7 @@ enum CronModule {
             }
         }
         func count(_ call: LuaCall) throws -> Int {
-            let n = try call.optionalInteger(2) ?? 1
-            guard (0...10_000).contains(n) else { throw LuaArgumentError(index: 2, "count must be between 0 and 10000") }
-            return Int(n)
+            call.isNoneOrNil(2) ? 1 : Int(try call.integer(2, in: CronModule.count))
         }
         func pushDates(_ call: LuaCall, _ dates: [Date]) -> LuaReturn {
             call.push(.array(dates.map { .string(WireDate.format($0)) }))
@@ -60,14 +58,17 @@ enum CronModule {
         state.registerModule("cron")
     }
 
+    /// Run times asked for at once.
+    static let count = NumberDomain<Int64>.integers(0...10_000, "a count from 0 to 10000")
+    /// Unix seconds of the years 0001 to 9999, the dates a wire date can say.
+    static let unixSeconds = NumberDomain<Double>.reals(-62_135_596_800...253_402_300_799, "Unix seconds of the years 1 to 9999")
+
     /// A time argument: an ISO date, Unix seconds, or nothing (now).
     static func time(_ call: LuaCall, _ i: Int32) throws -> Date {
         switch call.type(i) {
         case .none, .nil: return Date()
         case .number:
-            let seconds = try call.number(i)
-            guard seconds.isFinite, abs(seconds) < 1e12 else { throw LuaArgumentError(index: i, "time out of range") }
-            return Date(timeIntervalSince1970: seconds)
+            return Date(timeIntervalSince1970: try call.number(i, in: CronModule.unixSeconds))
         case .string:
             let text = try call.string(i)
             guard let date = WireDate.parse(text) else {

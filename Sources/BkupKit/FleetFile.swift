@@ -1,4 +1,5 @@
 import BackupsClient
+import BackupsModels
 import BkupJSON
 import Foundation
 import LuaRuntime
@@ -104,8 +105,9 @@ public struct FleetFile: Sendable {
         }
         var endpointConcurrency: Int?
         if let v = top["endpointConcurrency"] {
-            guard let n = v.intValue, n >= 1, n <= 10_000 else { throw FleetError("\(file): endpointConcurrency must be from 1 to 10000") }
-            endpointConcurrency = Int(n)
+            do { endpointConcurrency = Int(try Domains.positiveCount(upTo: 10_000).read(v)) } catch {
+                throw FleetError("\(file): endpointConcurrency must be a whole number from 1 to 10000, got \(OutsideNumber(v)?.description ?? v.typeName)")
+            }
         }
         return FleetFile(path: file, folder: folder, members: members, endpointConcurrency: endpointConcurrency)
     }

@@ -1,4 +1,5 @@
 import BackupsClient
+import BackupsModels
 import BkupCommandLine
 import Foundation
 import LuaRuntime
@@ -112,7 +113,7 @@ public struct HostOptions: CommandOptions, Sendable {
     public static let limits = OptionSection<HostOptions>("Limits", [
         Option("--timeout", value: "SECONDS", help: "stop the script after this wall-clock time",
                arguments: { $0.configuration.limits.timeout > 0 ? ["--timeout", String($0.configuration.limits.timeout)] : [] }) {
-            $0.configuration.limits.timeout = try OptionValue.seconds($1, "--timeout")
+            $0.configuration.limits.timeout = try OptionValue.real($1, "--timeout", Domains.timeout)
         },
         Option("--max-instructions", value: "N", help: "stop the script after N Lua instructions",
                arguments: { $0.configuration.limits.maxInstructions > 0 ? ["--max-instructions", String($0.configuration.limits.maxInstructions)] : [] }) {

@@ -19,7 +19,7 @@ struct Mutations {
         let f = try Fields(call, 1, allowed: ["id", "name", "services", "resourceId", "enabled", "retention", "schedule"])
         let p = BackupsRequest.NewPolicy(
             id: try f.string("id"), name: try f.string("name"), services: try f.services(), resourceId: try f.string("resourceId"),
-            enabled: try f.bool("enabled"), retention: try f.integer("retention", required: true)!,
+            enabled: try f.bool("enabled"), retention: try f.integer("retention", required: true, in: Domains.retention)!,
             schedule: try f.string("schedule", required: true)!)
         return try sendRecord(call, try BackupsRequest.createPolicy(p))
     }
@@ -27,7 +27,7 @@ struct Mutations {
     func updatePolicy(_ call: LuaCall) throws -> LuaReturn {
         let id = try call.string(1)
         let f = try Fields(call, 2, allowed: ["name", "retention", "schedule", "enabled"])
-        let changes = BackupsRequest.PolicyChanges(name: try f.string("name"), retention: try f.integer("retention"),
+        let changes = BackupsRequest.PolicyChanges(name: try f.string("name"), retention: try f.integer("retention", in: Domains.retention),
                                                    schedule: try f.string("schedule"), enabled: try f.bool("enabled"))
         return try sendRecord(call, try BackupsRequest.updatePolicy(id, changes))
     }

@@ -8,7 +8,10 @@ enum QueryModule {
         func attr(_ call: LuaCall) throws -> String { try call.string(1) }
         func value(_ call: LuaCall, _ i: Int32) throws -> JSONValue {
             if call.count < i { throw call.typeError(i, "value") }
-            return try call.value(i)
+            let v = try call.value(i)
+            // A query's JSON has no NaN or infinity (they would turn into null on the wire).
+            if case .number(let d) = v, !d.isFinite { throw LuaArgumentError(index: i, "finite number expected, got \(d)") }
+            return v
         }
         func ret(_ call: LuaCall, _ q: Query) -> LuaReturn { call.push(q.description) }
         func compare(_ make: @escaping (String, JSONValue) -> Query) -> LuaFunction {
@@ -35,12 +38,8 @@ enum QueryModule {
                 return ret(call, method == "or" ? Query.or(parsed) : Query.and(parsed))
             }
         }
-        func count(_ make: @escaping (Int) -> Query) -> LuaFunction {
-            { call in
-                let n = try call.integer(1)
-                guard n >= 0, n <= Int64(Int32.max) else { throw LuaArgumentError(index: 1, "non-negative integer expected") }
-                return ret(call, make(Int(n)))
-            }
+        func count(_ make: @escaping (Int) -> Query, _ domain: NumberDomain<Int64>) -> LuaFunction {
+            { call in ret(call, make(Int(try call.integer(1, in: domain)))) }
         }
         state.pushModule([
             "equal": compare(Query.equal), "notEqual": compare(Query.notEqual),
@@ -59,7 +58,7 @@ enum QueryModule {
             "orderAsc": { call in ret(call, Query.orderAsc(try attr(call))) },
             "orderDesc": { call in ret(call, Query.orderDesc(try attr(call))) },
             "orderRandom": { call in ret(call, Query.orderRandom()) },
-            "limit": count(Query.limit), "offset": count(Query.offset),
+            "limit": count(Query.limit, Domains.queryLimit), "offset": count(Query.offset, Domains.queryOffset),
             "cursorAfter": { call in ret(call, Query.cursorAfter(try call.string(1))) },
             "cursorBefore": { call in ret(call, Query.cursorBefore(try call.string(1))) },
             "or": nested("or"), "and": nested("and"),

@@ -3,6 +3,7 @@
 #include "bridge_internal.h"
 
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -125,12 +126,23 @@ const char *bkup_instructions_message(void) {
   return "instruction limit exceeded: the script ran past its instruction budget where no instruction can be counted (--max-instructions)";
 }
 
+/* The monotonic time `seconds` from now, saturating: converting a double outside int64 to an
+   integer is undefined behaviour, and a deadline past int64 nanoseconds (292 years) is never
+   reached anyway. Zero (no deadline) for anything not positive, NaN included. */
+static int64_t deadline_after(double seconds) {
+  if (!(seconds > 0)) return 0;
+  int64_t now = monotonic_ns();
+  double ns = seconds * 1e9;
+  if (!(ns < (double)(INT64_MAX - now))) return INT64_MAX;
+  return now + (int64_t)ns;
+}
+
 void bkup_set_limits(lua_State *L, uint64_t instructions, double seconds) {
   bkup_state *s = state_of(L);
   s->instruction_limit = instructions;
   s->instructions = 0;
   s->hook_step = (instructions > 0 && instructions < 1000) ? (int)instructions : 1000;
-  s->deadline_ns = seconds > 0 ? monotonic_ns() + (int64_t)(seconds * 1e9) : 0;
+  s->deadline_ns = deadline_after(seconds);
   bkup_arm(s, L);
 }
 

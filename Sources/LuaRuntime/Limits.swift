@@ -112,7 +112,9 @@ extension LuaState {
         // The deadline needs no hook while the script is within it: a watchdog sets one when
         // it passes (as Ctrl-C does).
         let stopper = LateStop(state: self)
-        DispatchQueue.global().asyncAfter(deadline: .now() + limits.timeout) {
+        // A century at most: the watchdog's deadline is nanoseconds in an Int64 (the C deadline
+        // saturates the same way).
+        DispatchQueue.global().asyncAfter(deadline: .now() + min(limits.timeout, 3_155_760_000)) {
             stopper.timeout(ifStill: run)
         }
     }

@@ -41,6 +41,35 @@ final class PlanFileFuzzTests: XCTestCase {
         return (c.planner!.plan(script: "job.lua", arguments: ["--x", "ü"]), direct)
     }
 
+    /// A plan's retention, re-signed at every boundary value: taken only as the published API's
+    /// int32 of at least one day, refused with the parameter and the value otherwise.
+    func testRetentionInAPlanAtEveryBoundary() async throws {
+        let (plan, _) = try await realPlan()
+        guard case .object(var o) = plan.json, case .array(var steps)? = o["steps"],
+            let index = steps.firstIndex(where: { $0["operation"] == "create" && $0["record"] == "policy" })
+        else { return XCTFail("no policy create in \(plan.fileText)") }
+        for value in BoundaryValues.all {
+            var step = steps[index].objectValue!
+            var request = step["request"]!.objectValue!
+            var body = request["body"]!.objectValue!
+            body["retention"] = try? JSONCodec.decode(value.json)
+            guard body["retention"] != nil else { continue }  // NaN, infinities: not JSON at all
+            request["body"] = .object(body)
+            step["request"] = .object(request)
+            steps[index] = .object(step)
+            o["steps"] = .array(steps)
+            o["checksum"] = nil
+            o["checksum"] = .string(Plan.checksum(ofUnsigned: o))
+            do {
+                _ = try Plan.read(JSONCodec.encodeBytes(.object(o)))
+                XCTAssertEqual(value.name, "2^31-1", "retention \(value.name) was taken")
+            } catch {
+                XCTAssertNotEqual(value.name, "2^31-1", "\(error)")
+                XCTAssertTrue("\(error)".contains("retention"), "\(value.name): \(error)")
+            }
+        }
+    }
+
     func testDamagedPlansAreReadOrRefusedNeverCrash() async throws {
         let (plan, client) = try await realPlan()
         XCTAssertEqual(plan.steps.count, 7)

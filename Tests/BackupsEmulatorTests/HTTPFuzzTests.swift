@@ -157,7 +157,7 @@ struct RequestFuzzer {
                                "search", "select", "orderAsc", "orderDesc", "orderRandom", "limit", "offset", "cursorAfter",
                                "cursorBefore", "or", "and", "nope", ""])
             let attribute = pick(["$id", "$createdAt", "status", "name", "retention", "enabled", "services", "size", "nope", ""])
-            let value: String = pick(["\"x\"", "1", "-1", "1.5", "true", "null", "[]", "{}", "\"2026-01-01\"", "9999999999999999999999",
+            let value: String = pick(["\"x\"", "1", "-1", "1.5", "true", "null", "[]", "{}", "\"2026-01-01\"", "9999999999999999999999", "5001", "2147483648", "1e400",
                                       "\"" + text(maxLength: 10).replacingOccurrences(of: "\\", with: "").replacingOccurrences(of: "\"", with: "") + "\""])
             let json = chance(0.8) ? "{\"method\":\"\(method)\",\"attribute\":\"\(attribute)\",\"values\":[\(value)]}" : text(maxLength: 30)
             return percentEncode(json)
@@ -186,7 +186,10 @@ struct RequestFuzzer {
         case 0: return "null"
         case 1: return pick(["true", "false"])
         case 2: return String(int(-5...100_000))
-        case 3: return pick(["1.5", "-0.0", "1e308", "7.0", "1e-9"])
+        case 3:
+            // The edges of every domain (int32, Int64, a double), where the retention overflow was.
+            return pick(["1.5", "-0.0", "1e308", "7.0", "1e-9", "2147483647", "2147483648", "1000000000000", "9223372036854775807",
+                         "9223372036854775808", "-9223372036854775809", "1e400", "-1", "3155760001"])
         case 4, 5:
             let s = text(maxLength: 30).unicodeScalars.map { $0.value < 0x20 || $0 == "\"" || $0 == "\\" ? String(format: "\\u%04x", $0.value) : String($0) }.joined()
             return "\"" + s + "\""

@@ -70,7 +70,7 @@ final class ValidationTests: XCTestCase {
                        "Invalid `services` param: Unknown service 'tables': each value must be one of (databases, tablesdb, documentsdb, vectorsdb, dedicatedDatabases, functions, storage)")
         XCTAssertTrue(message { () throws(Validation.Failure) in try Validation.services([]) }.hasPrefix("Invalid `services` param: Value must be a non-empty array"))
         XCTAssertEqual(message { () throws(Validation.Failure) in try Validation.retention(0) },
-                       "Invalid `retention` param: Value must be a positive integer number of days, got 0")
+                       "Invalid `retention` param: Value must be a whole number of days from 1 to 2147483647, got 0")
     }
 
     func testCron() {

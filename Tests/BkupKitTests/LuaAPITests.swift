@@ -111,7 +111,7 @@ final class LuaAPITests: XCTestCase {
         XCTAssertEqual(r[6], "(string):15: bad argument #1 to 'create' (field 'retention': integer expected, got string)")
         XCTAssertEqual(r[7].stringValue?.hasPrefix("404|backup_archive_not_found|"), true, "\(r[7])")
         XCTAssertEqual(r[8].stringValue?.hasPrefix("404|backup_policy_not_found"), true, "error() re-raises the same value")
-        XCTAssertEqual(r[9].stringValue?.contains("bad argument #1 to 'Query.limit' (non-negative integer expected)"), true, "\(r[9])")
+        XCTAssertEqual(r[9].stringValue?.contains("bad argument #1 to 'Query.limit' (a whole number from 0 to 5000 expected, got -1)"), true, "\(r[9])")
     }
 
     func testNetworkErrorsAndWaitTimeouts() throws {

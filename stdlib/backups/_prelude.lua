@@ -12,6 +12,17 @@ local final = {
   restoration = backups.vocabulary.restoration.final,
 }
 
+-- opts.timeout and opts.interval: finite, non-negative seconds (NaN or math.huge would wait
+-- forever, or not at all, without saying so).
+local function seconds(opts, field, default, fname)
+  local v = opts[field]
+  if v == nil then return default end
+  check.arg(type(v) == "number" and v >= 0 and v < math.huge, 2, fname,
+    string.format("field '%s': a finite, non-negative number of seconds expected, got %s", field,
+      type(v) == "number" and tostring(v) or check.typename(v)), 2)
+  return v
+end
+
 -- Polls until the record reaches a final status; raises a `timeout` backups.Error after
 -- `opts.timeout` seconds (default 600), polling every `opts.interval` seconds (default 2).
 local function makeWait(get, noun)
@@ -19,7 +30,7 @@ local function makeWait(get, noun)
     if type(id) == "table" and rawget(id, "$id") then id = rawget(id, "$id") end
     check.type(id, "string", 1, "wait")
     opts = check.options(opts, { timeout = "number", interval = "number" }, 2, "wait")
-    local timeout, interval = opts.timeout or 600, opts.interval or 2
+    local timeout, interval = seconds(opts, "timeout", 600, "wait"), seconds(opts, "interval", 2, "wait")
     local started = task.now()
     local deadline = started + timeout
     while true do
@@ -47,7 +58,7 @@ local function makeWaitAll(list, get, key, noun)
   return function(items, opts)
     check.type(items, "table", 1, "waitAll")
     opts = check.options(opts, { timeout = "number", interval = "number", progress = "boolean" }, 2, "waitAll")
-    local timeout, interval = opts.timeout or 600, opts.interval or 2
+    local timeout, interval = seconds(opts, "timeout", 600, "waitAll"), seconds(opts, "interval", 2, "waitAll")
     local show = opts.progress ~= false
     local positions, waiting = {}, {}
     for i, item in ipairs(items) do

@@ -14,8 +14,10 @@ function task.map(list, fn, opts)
   check = check or require("bkup.check")
   opts = check.options(opts, { concurrency = "integer", progress = "boolean" }, 3, "map")
   local n = #list
+  -- math.tointeger's rule, as every integer the host reads: 4.0 is 4, 4.5 is not an integer.
   local concurrency = opts.concurrency or task._default_concurrency()
-  if concurrency < 1 then
+  concurrency = type(concurrency) == "number" and math.tointeger(concurrency) or nil
+  if not concurrency or concurrency < 1 then
     error("bad argument #3 to 'map' (concurrency must be a positive integer)", 2)
   end
   local show = opts.progress ~= false

@@ -39,7 +39,8 @@ end
 -- What a field of a schema may hold: a Lua type, "integer", or "list" (an array of strings; a
 -- lone string is not one). "string|number" allows either.
 local function holds(v, kind)
-  if kind == "integer" then return math.type(v) == "integer" end
+  -- math.tointeger's rule, as every integer the host reads: 4.0 is 4, 4.5 and "4" are not integers.
+  if kind == "integer" then return math.type(v) ~= nil and math.tointeger(v) ~= nil end
   if kind == "list" then
     if type(v) ~= "table" then return false end
     for k, item in pairs(v) do

@@ -24,8 +24,8 @@ struct Archives: Sendable {
 
     func create(_ request: Request, _ context: EmulatorContext) async throws -> Response {
         let p = try await Params.read(request, limit: service.configuration.maxBodyBytes)
-        let services = try p.strings("services", required: true)!
-        let resourceId = try p.string("resourceId")
+        let services = try p.strings("services", .required)!
+        let resourceId = try p.string("resourceId", .nullable)
         try validated { () throws(Validation.Failure) in
             try Validation.services(services)
             if let r = resourceId { try Validation.id(r, param: "resourceId") }

@@ -16,26 +16,32 @@ struct Controls: Sendable {
     /// `{advanceSeconds, advanceDays}`: moves the clock; everything due runs in time order.
     func advance(_ request: Request, _ context: EmulatorContext) async throws -> Response {
         let p = try await Params.read(request, limit: service.configuration.maxBodyBytes)
-        let seconds = (try p.number("advanceSeconds") ?? 0) + (try p.number("advanceDays") ?? 0) * 86400
-        // A century at most: the clock stays far inside Int64 milliseconds.
-        guard seconds.isFinite, (0...3_155_760_000).contains(seconds) else {
-            throw ServiceError.argument("advanceSeconds", "Value must be between 0 and 3155760000 seconds (100 years)")
+        let seconds = try p.number("advanceSeconds", .nullable, in: Domains.clockAdvance) ?? 0
+        let days = try p.number("advanceDays", .nullable, in: Self.days) ?? 0
+        // Each is inside a century, so the sum is finite; the sum must be too.
+        let total = seconds + days * 86400
+        guard Domains.clockAdvance.contains(.float(total)) else {
+            throw ServiceError.argument("advanceSeconds", "Value must be \(Domains.clockAdvance.expected) with advanceDays, got \(total)")
         }
-        service.simulation.advance(byMs: Int64(seconds * 1000))
+        let ms = Int64(total * 1000)
+        guard service.simulation.now <= Simulation.latest - ms else {
+            throw ServiceError.argument("advanceSeconds", "the clock would pass \(Millis.wire(Simulation.latest)), where the emulator's clock ends")
+        }
+        service.simulation.advance(byMs: ms)
         // Always tick, so that the advanced clock is stored even when nothing came due.
         let now = try await service.write(alwaysTick: true) { _, now in now }
         return Answer.json(200, .object(["now": .string(Millis.wire(now)), "nowMs": .integer(now)]))
     }
 
+    static let days = NumberDomain<Double>.reals(0...36525, "a number of days from 0 to 36525 (100 years)")
+    /// Resources and archives one seed request makes at most, of each kind.
+    static let seedCount = Domains.count(upTo: 1_000_000)
+
     /// `{databases, buckets, functions, archives}`: example resources (and completed archives,
     /// for load tests) in the request's project.
     func seed(_ request: Request, _ context: EmulatorContext) async throws -> Response {
         let p = try await Params.read(request, limit: service.configuration.maxBodyBytes)
-        func count(_ k: String) throws -> Int {
-            let n = try p.integer(k) ?? 0
-            guard (0...1_000_000).contains(n) else { throw ServiceError.argument(k, "Value must be between 0 and 1000000") }
-            return Int(n)
-        }
+        func count(_ k: String) throws -> Int { Int(try p.integer(k, .nullable, in: Self.seedCount) ?? 0) }
         let created = try Controls.seed(service, project: context.project, databases: try count("databases"),
                                         buckets: try count("buckets"), functions: try count("functions"), archives: try count("archives"))
         return Answer.json(201, created)
@@ -69,9 +75,14 @@ struct Controls: Sendable {
                     VALUES (?, ?, NULL, ?, ?, ?, ?, '["databases"]', ?, 'database', ?, ?)
                     """)
                 let statuses: [ArchiveStatus] = [.completed, .completed, .completed, .failed]
+                // Numbered on from the last seeded archive: a second seed adds, where it answered
+                // 500 on the first ID it repeated (found by the spec referee's harness).
+                let last = try String.fetchOne(db, sql: "SELECT MAX(id) FROM archives WHERE project = ? AND id GLOB 'seed????????????????'",
+                                               arguments: [project])
+                let first = last.flatMap { Int($0.dropFirst(4), radix: 16) }.map { $0 + 1 } ?? 0
                 for i in 0..<archives {
                     let t = now - Int64(archives - i) * 60_000
-                    let id = "seed" + padded(i, 16, radix: 16)
+                    let id = "seed" + padded(first + i, 16, radix: 16)
                     try statement.execute(arguments: [project, id, Simulation.size(of: id), statuses[i % 4].rawValue, t + 1000, "m\(id)",
                                                       "db-" + padded(i % 100 + 1, 4), t, t + 4000])
                 }

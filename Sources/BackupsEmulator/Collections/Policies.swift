@@ -24,19 +24,20 @@ struct Policies: Sendable {
 
     func create(_ request: Request, _ context: EmulatorContext) async throws -> Response {
         let p = try await Params.read(request, limit: service.configuration.maxBodyBytes)
-        var id = try p.string("policyId", required: true)!
-        let name = try p.string("name") ?? ""
-        let services = try p.strings("services", required: true)!
-        let resourceId = try p.string("resourceId")
-        let enabled = try p.bool("enabled") ?? true
-        let retention = try p.integer("retention", required: true)!
-        let schedule = try p.string("schedule", required: true)!
+        // Presence as the published API declares it: name and enabled have defaults and are not
+        // nullable, resourceId is nullable, the rest are required.
+        var id = try p.string("policyId", .required)!
+        let name = try p.string("name", .defaulted) ?? ""
+        let services = try p.strings("services", .required)!
+        let resourceId = try p.string("resourceId", .nullable)
+        let enabled = try p.bool("enabled", .defaulted) ?? true
+        let retention = try p.integer("retention", .required, in: Domains.retention)!
+        let schedule = try p.string("schedule", .required)!
         try validated { () throws(Validation.Failure) in
             try Validation.id(id, param: "policyId", allowUnique: true)
             try Validation.name(name)
             try Validation.services(services)
             if let r = resourceId { try Validation.id(r, param: "resourceId") }
-            try Validation.retention(retention)
             try Validation.schedule(schedule)
         }
         if id == ID.uniqueMarker { id = ID.unique() }
@@ -60,13 +61,14 @@ struct Policies: Sendable {
     func update(_ request: Request, _ context: EmulatorContext) async throws -> Response {
         let id = try context.id("policyId")
         let p = try await Params.read(request, limit: service.configuration.maxBodyBytes)
-        let name = try p.string("name")
-        let retention = try p.integer("retention")
-        let schedule = try p.string("schedule")
-        let enabled = try p.bool("enabled")
+        // Null leaves name, retention and enabled as they are (nullable in the published API);
+        // schedule is not nullable.
+        let name = try p.string("name", .nullable)
+        let retention = try p.integer("retention", .nullable, in: Domains.retention)
+        let schedule = try p.string("schedule", .defaulted)
+        let enabled = try p.bool("enabled", .nullable)
         try validated { () throws(Validation.Failure) in
             if let name { try Validation.name(name) }
-            if let retention { try Validation.retention(retention) }
             if let schedule { try Validation.schedule(schedule) }
         }
         let project = context.project, simulation = service.simulation

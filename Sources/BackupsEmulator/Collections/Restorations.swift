@@ -22,10 +22,12 @@ struct Restorations: Sendable {
     /// database when `newResourceId` is given, else the archived database itself (in place).
     func create(_ request: Request, _ context: EmulatorContext) async throws -> Response {
         let p = try await Params.read(request, limit: service.configuration.maxBodyBytes)
-        let archiveId = try p.string("archiveId", required: true)!
-        let services = try p.strings("services", required: true)!
-        var newResourceId = try p.string("newResourceId")
-        let newResourceName = try p.string("newResourceName")
+        let archiveId = try p.string("archiveId", .required)!
+        let services = try p.strings("services", .required)!
+        // Both default to "" in the published API (not nullable): "" is the default, a restore in
+        // place and the database's own name.
+        var newResourceId = try p.string("newResourceId", .defaulted).flatMap { $0.isEmpty ? nil : $0 }
+        let newResourceName = try p.string("newResourceName", .defaulted).flatMap { $0.isEmpty ? nil : $0 }
         try validated { () throws(Validation.Failure) in
             try Validation.id(archiveId, param: "archiveId")
             try Validation.services(services)

@@ -1,4 +1,5 @@
 import BackupsEmulator
+import BackupsModels
 import BkupCommandLine
 import BkupKit
 import Foundation
@@ -45,7 +46,7 @@ enum ServeCommand {
                 $0.keySource = "from --key"
             },
             Option("--speed", value: "X", help: "simulated seconds per real second (default 1)") {
-                $0.config.speed = try OptionValue.positive($1, "--speed")
+                $0.config.speed = try OptionValue.real($1, "--speed", Domains.speed)
             },
             Option("--seed", value: "N", help: "create N databases when the state has no resources") {
                 $0.config.seed = try OptionValue.integer($1, "--seed", in: 0...100_000, "0-100000")
