@@ -151,8 +151,8 @@ public struct LuaCall {
     public func value(_ i: Int32) throws -> JSONValue {
         do {
             return try stack.value(at: i)
-        } catch let e as LuaConversionError {
-            throw LuaArgumentError(index: i, e.description)
+        } catch {
+            throw LuaArgumentError(index: i, error.description)
         }
     }
 
