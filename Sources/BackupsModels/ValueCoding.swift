@@ -35,7 +35,16 @@ public struct JSONValueEncoder: Sendable {
     public init() {}
 
     public func encode<T: Encodable>(_ value: T) throws -> JSONValue {
-        if let v = value as? JSONValue { return v }
+        // The common results, without an encoder.
+        switch value {
+        case let v as JSONValue: return v
+        case let s as String: return .string(s)
+        case let b as Bool: return .bool(b)
+        case let i as Int: return .integer(Int64(i))
+        case let i as Int64: return .integer(i)
+        case let d as Double: return .number(d)
+        default: break
+        }
         let box = EncodedBox()
         try ValueEncoder(box: box, codingPath: []).encodeValue(value)
         return box.value

@@ -121,7 +121,7 @@ extension HostConfiguration {
             do { c.apiKey = try APIKey.read(fromFile: path) } catch { throw refuse("keyFile", error.description) }
         }
         if let problem = c.apiKey?.headerProblem { throw refuse(c.keyFile != nil && apiKey == nil ? "keyFile" : "apiKey", problem) }
-        if let endpoint, let problem = EndpointURL.problem(endpoint) { throw refuse("endpoint", problem) }
+        if let endpoint, let problem = EndpointURL.problem(endpoint, keySetting: settingNames.apiKey) { throw refuse("endpoint", problem) }
         if !(limits.timeout.isFinite && limits.timeout >= 0) {
             throw refuse("limits.timeout", "\(limits.timeout) is not a number of seconds (0 for none)")
         }

@@ -86,7 +86,7 @@ extension HostConfiguration {
     /// now, if that is where).
     public func resolveEndpoint() throws -> ServiceEndpoint {
         if let url = endpoint {
-            if let problem = EndpointURL.problem(url) { throw BackupsError.argument(problem) }
+            if let problem = EndpointURL.problem(url, keySetting: settingNames.apiKey) { throw BackupsError.argument(problem) }
             guard let project else { throw BackupsError.argument("no project: set \(settingNames.project)") }
             guard let apiKey else { throw BackupsError.argument("no API key: set \(settingNames.apiKey)") }
             return ServiceEndpoint(endpoint: url, project: project, apiKey: apiKey)
