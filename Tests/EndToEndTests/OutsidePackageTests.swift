@@ -9,18 +9,23 @@ import XCTest
 /// printed when its file is compiled: a fresh clone compiles them all; later runs, the changed
 /// ones). The DocC article shows this package's code, and the test holds it to that.
 ///
-/// It builds in `.build/outside/` beside a link named `bkup` to this clone (the package identity
-/// of a path dependency is its folder's name), with a scratch folder of its own that later runs
-/// build incrementally; the packages come from SwiftPM's shared cache.
+/// The package is copied into a folder of the temporary directory beside a link named `bkup` to
+/// this clone (the package identity of a path dependency is its folder's name; a link inside the
+/// clone would send tools that walk it, luacheck among them, round in circles), and builds into
+/// `.build/outside/scratch`, which later runs build incrementally; the packages come from SwiftPM's
+/// shared cache.
 final class OutsidePackageTests: XCTestCase {
     static let source = packageRoot + "/Tests/OutsidePackage/OpsTool"
-    static let outside = packageRoot + "/.build/outside"
+    /// One folder per clone, the same on every run (FNV-1a of the clone's path).
+    static let workspace = NSTemporaryDirectory() + "bkup-outside-"
+        + String(packageRoot.utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }, radix: 36)
+    static let scratch = packageRoot + "/.build/outside/scratch"
 
     func testAnOutsidePackageBuildsAgainstBkupKitByPathAndRuns() throws {
         try layOut()
         let started = Date()
-        let build = try runProgram("/usr/bin/env", ["swift", "build", "--package-path", Self.outside + "/OpsTool",
-                                                    "--scratch-path", Self.outside + "/scratch"], timeout: 3000)
+        let build = try runProgram("/usr/bin/env", ["swift", "build", "--package-path", Self.workspace + "/OpsTool",
+                                                    "--scratch-path", Self.scratch], timeout: 3000)
         let log = build.stdout + build.stderr
         print("outside package: swift build took \(Int(Date().timeIntervalSince(started))) s")
         XCTAssertEqual(build.status, 0, log)
@@ -35,7 +40,7 @@ final class OutsidePackageTests: XCTestCase {
         XCTAssertTrue(FileManager.default.createFile(atPath: keys + "/key", contents: Data((e.key + "\n").utf8),
                                                      attributes: [.posixPermissions: 0o600]))
 
-        let run = try runProgram(Self.outside + "/scratch/debug/OpsTool",
+        let run = try runProgram(Self.scratch + "/debug/OpsTool",
                                  ["--endpoint", e.url, "--project", e.project, "--key-file", keys + "/key"], timeout: 120)
         XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
         XCTAssertEqual(run.stdout, """
@@ -67,18 +72,18 @@ final class OutsidePackageTests: XCTestCase {
         }
     }
 
-    /// `.build/outside/bkup` → this clone, and a copy of the package (rewritten only where it
+    /// `bkup` → this clone, and a copy of the package beside it (rewritten only where it
     /// changed, so that a later build is incremental).
     func layOut() throws {
         let fm = FileManager.default
-        try fm.createDirectory(atPath: Self.outside, withIntermediateDirectories: true)
-        let link = Self.outside + "/bkup"
+        try fm.createDirectory(atPath: Self.workspace, withIntermediateDirectories: true)
+        let link = Self.workspace + "/bkup"
         if (try? fm.destinationOfSymbolicLink(atPath: link)) != packageRoot {
             try? fm.removeItem(atPath: link)
             try fm.createSymbolicLink(atPath: link, withDestinationPath: packageRoot)
         }
         for file in ["Package.swift", "Sources/OpsTool/OpsTool.swift"] {
-            let from = Self.source + "/" + file, to = Self.outside + "/OpsTool/" + file
+            let from = Self.source + "/" + file, to = Self.workspace + "/OpsTool/" + file
             let data = try Data(contentsOf: URL(fileURLWithPath: from))
             if fm.contents(atPath: to) != data {
                 try fm.createDirectory(atPath: (to as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -90,7 +95,7 @@ final class OutsidePackageTests: XCTestCase {
     /// Compiler warnings in bkup's sources or the tool's (not in the packages they depend on),
     /// and SwiftPM's warnings about either package.
     static func ourWarnings(in log: String) -> [String] {
-        let ours = [packageRoot + "/Sources/", outside + "/bkup/", outside + "/OpsTool/"]
+        let ours = [packageRoot + "/Sources/", workspace + "/bkup/", workspace + "/OpsTool/"]
         return log.split(separator: "\n").map(String.init).filter { line in
             if line.hasPrefix("warning: 'bkup'") || line.hasPrefix("warning: 'opstool'") { return true }
             guard line.contains(": warning:") else { return false }
