@@ -31,7 +31,7 @@ public struct HostFunction: Sendable {
         }
     }
 
-    public init<Result: Encodable & Sendable>(_ body: @escaping @Sendable (LuaArguments) throws -> Result) {
+    public init<Value: Encodable & Sendable>(_ body: @escaping @Sendable (LuaArguments) throws -> Value) {
         self.body = .sync { arguments in try HostResults(try body(arguments)) }
     }
 
@@ -42,7 +42,7 @@ public struct HostFunction: Sendable {
         }
     }
 
-    public init<Result: Encodable & Sendable>(_ body: @escaping @Sendable (LuaArguments) async throws -> Result) {
+    public init<Value: Encodable & Sendable>(_ body: @escaping @Sendable (LuaArguments) async throws -> Value) {
         self.body = .async { arguments in try HostResults(try await body(arguments)) }
     }
 

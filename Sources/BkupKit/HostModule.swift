@@ -27,7 +27,7 @@ public struct HostModule {
         add(name, HostFunction(body))
     }
 
-    public mutating func function<Result: Encodable & Sendable>(_ name: String, _ body: @escaping @Sendable (LuaArguments) throws -> Result) {
+    public mutating func function<Value: Encodable & Sendable>(_ name: String, _ body: @escaping @Sendable (LuaArguments) throws -> Value) {
         add(name, HostFunction(body))
     }
 
@@ -35,7 +35,7 @@ public struct HostModule {
         add(name, HostFunction(body))
     }
 
-    public mutating func function<Result: Encodable & Sendable>(_ name: String, _ body: @escaping @Sendable (LuaArguments) async throws -> Result) {
+    public mutating func function<Value: Encodable & Sendable>(_ name: String, _ body: @escaping @Sendable (LuaArguments) async throws -> Value) {
         add(name, HostFunction(body))
     }
 }
@@ -66,7 +66,7 @@ extension BkupHost {
         try register(name, HostFunction(body))
     }
 
-    public func register<Result: Encodable & Sendable>(_ name: String, _ body: @escaping @Sendable (LuaArguments) throws -> Result) throws {
+    public func register<Value: Encodable & Sendable>(_ name: String, _ body: @escaping @Sendable (LuaArguments) throws -> Value) throws {
         try register(name, HostFunction(body))
     }
 
@@ -74,7 +74,7 @@ extension BkupHost {
         try register(name, HostFunction(body))
     }
 
-    public func register<Result: Encodable & Sendable>(_ name: String, _ body: @escaping @Sendable (LuaArguments) async throws -> Result) throws {
+    public func register<Value: Encodable & Sendable>(_ name: String, _ body: @escaping @Sendable (LuaArguments) async throws -> Value) throws {
         try register(name, HostFunction(body))
     }
 }

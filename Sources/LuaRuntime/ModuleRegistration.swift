@@ -24,7 +24,7 @@ extension LuaState {
             let existing = stack.rawField(-1, fn)
             stack.pop()
             if existing != .nil {
-                throw RegistrationError("\(name).\(fn) exists already (a \(String(cString: lua_typename(L, existing.raw))))"
+                throw RegistrationError("\(name).\(fn) exists already (a \(typeName(existing)))"
                     + ": a function is not replaced; give it another name")
             }
         }
@@ -41,7 +41,7 @@ extension LuaState {
         let existing = stack.type(at: -1)
         stack.pop()
         if existing != .nil {
-            throw RegistrationError("a global named '\(name)' exists already (a \(String(cString: lua_typename(L, existing.raw))))"
+            throw RegistrationError("a global named '\(name)' exists already (a \(typeName(existing)))"
                 + ": it is not replaced; give the function another name, or put it in a module")
         }
         setGlobal(name, function: function)
@@ -55,7 +55,7 @@ extension LuaState {
         if loaded == .table { return }
         stack.pop()
         guard loaded == .nil else {
-            throw RegistrationError("package.loaded.\(name) is a \(String(cString: lua_typename(L, loaded.raw))), not a module's table")
+            throw RegistrationError("package.loaded.\(name) is a \(typeName(loaded)), not a module's table")
         }
         if Self.isIdentifier(name) {
             pushGlobal(name)
@@ -63,12 +63,14 @@ extension LuaState {
             if global == .table { return }
             stack.pop()
             guard global == .nil else {
-                throw RegistrationError("a global named '\(name)' exists already (a \(String(cString: lua_typename(L, global.raw))))"
+                throw RegistrationError("a global named '\(name)' exists already (a \(typeName(global)))"
                     + ", so it cannot become a module")
             }
         }
         stack.pushTable()
     }
+
+    private func typeName(_ type: LuaType) -> String { String(cString: lua_typename(L, type.raw)) }
 
     static func isIdentifier(_ name: String) -> Bool {
         guard let first = name.utf8.first, !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) else { return false }
