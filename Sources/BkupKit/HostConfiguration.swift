@@ -113,12 +113,9 @@ extension HostConfiguration {
     /// The configuration as a host uses it: the key file read (when no key is given), and
     /// every setting within what a host can use. Throws for the first that is not.
     public func checked() throws(HostConfigurationError) -> HostConfiguration {
-        var c = self
+        let c = try withKeyRead()
         func refuse(_ setting: String, _ reason: String) -> HostConfigurationError {
             HostConfigurationError(setting: setting, reason: reason)
-        }
-        if c.apiKey == nil, let path = keyFile {
-            do { c.apiKey = try APIKey.read(fromFile: path) } catch { throw refuse("keyFile", error.description) }
         }
         if let problem = c.apiKey?.headerProblem { throw refuse(c.keyFile != nil && apiKey == nil ? "keyFile" : "apiKey", problem) }
         if let endpoint, let problem = EndpointURL.problem(endpoint, keySetting: settingNames.apiKey) { throw refuse("endpoint", problem) }
@@ -133,6 +130,14 @@ extension HostConfiguration {
         if let n = endpointConcurrency, !(1...10_000).contains(n) { throw refuse("endpointConcurrency", "\(n) is not from 1 to 10000") }
         if let t = requestTimeout, !(t.isFinite && t > 0) { throw refuse("requestTimeout", "\(t) is not a positive number of seconds") }
         if let caFile, !FileManager.default.isReadableFile(atPath: caFile) { throw refuse("caFile", "cannot read '\(caFile)'") }
+        return c
+    }
+
+    /// The configuration with the key of `keyFile` as `apiKey`, when no key is given.
+    public func withKeyRead() throws(HostConfigurationError) -> HostConfiguration {
+        guard apiKey == nil, let path = keyFile else { return self }
+        var c = self
+        do { c.apiKey = try APIKey.read(fromFile: path) } catch { throw HostConfigurationError(setting: "keyFile", reason: error.description) }
         return c
     }
 }

@@ -66,10 +66,10 @@ public struct IsolatedRun: Sendable {
     }
 
     private func launch(arguments: [String], stdin: Data?, output: (@Sendable (String) -> Void)?) throws -> Outcome {
-        // Checked as a host checks it: a key file is read here. The child's options are written
-        // from the declarations the command line reads them with (`HostOptions`), so that every
-        // setting reaches it; the key goes through its environment.
-        let configuration = try configuration.checked()
+        // A key file is read here: the key goes through the child's environment. Its options are
+        // written from the declarations the command line reads them with (`HostOptions`), so
+        // that every setting reaches it, and the child checks them.
+        let configuration = try configuration.withKeyRead()
         let resultPath = NSTemporaryDirectory() + "bkup-result-\(UUID().uuidString).json"
         defer { try? FileManager.default.removeItem(atPath: resultPath) }
         let process = Process()
