@@ -13,11 +13,11 @@ import LuaRuntime
 /// An async Swift function called from Lua (the calling task yields; the function runs on
 /// Swift's pool; the result comes back through the scheduler's inbox) against a synchronous one.
 func asyncCalls() async throws {
-    var configuration = HostConfiguration(endpoint: "http://127.0.0.1:9/v1", project: "bench", apiKey: "bench")
+    var configuration = HostConfiguration(endpoint: "http://127.0.0.1:9/v1", project: "bench", apiKey: APIKey("bench-key"))
     configuration.progress = false
     let host = try BkupHost(configuration: configuration)
-    host.register("sync_noop") { _ in .none }
-    host.register("async_noop") { _ async throws -> JSONValue in .null }
+    try host.register("sync_noop") { _ in }
+    try host.register("async_noop") { _ async throws in }
     let r = try await host.run(string: """
         local now = task.now
         local function time(f, n)

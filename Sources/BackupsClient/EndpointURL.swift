@@ -7,7 +7,8 @@ public enum EndpointURL {
     /// What is wrong with `text` as an endpoint, in words with what to write instead; nil when
     /// it is an http(s) URL with a host. A path without /v1 is allowed here (a proxy may serve
     /// Appwrite under another path); the first answer, and `doctor`, say what to do about it.
-    public static func problem(_ text: String) -> String? {
+    /// `keySetting` is what the user calls the place for the key (a host's, or the flags).
+    public static func problem(_ text: String, keySetting: String = "--key-file or APPWRITE_API_KEY") -> String? {
         let example = "e.g. https://cloud.appwrite.io/v1"
         guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { return "the endpoint is empty: give Appwrite's API URL, \(example)" }
         guard let separator = text.range(of: "://") else {
@@ -22,7 +23,7 @@ public enum EndpointURL {
         }
         // Never echoed: what stands before the @ may be a password.
         if url.user != nil || url.password != nil {
-            return "the endpoint carries a user name or password: give the API key with --key-file or APPWRITE_API_KEY, and the URL without it"
+            return "the endpoint carries a user name or password: give the API key with \(keySetting), and the URL without it"
         }
         if let port = url.port, !(1...65535).contains(port) { return "'\(text)': port \(port) is not from 1 to 65535" }
         if url.query != nil || url.fragment != nil { return "'\(text)': an endpoint has no query or fragment (? or #): \(example)" }

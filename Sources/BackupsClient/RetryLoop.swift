@@ -33,10 +33,8 @@ extension BackupsClient {
             let began = ContinuousClock.now
             do {
                 outcome = .success(try await execute(request))
-            } catch let failure as Failure {
-                outcome = .failure(failure)
             } catch {
-                outcome = .failure(.transport(BackupsError(code: 0, type: "network_error", message: "\(error)"), ambiguous: true))
+                outcome = .failure(error)
             }
             let elapsedMs = (ContinuousClock.now - began).milliseconds
             var retryDelay: Double?

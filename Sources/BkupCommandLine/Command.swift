@@ -1,7 +1,7 @@
 /// Settings a command line is read into: a command's own options, or the global ones that every
 /// command shares. `validate()` runs once every option has been read, for the rules that join
 /// several options (two that exclude each other, one that needs another).
-public protocol CommandOptions {
+public protocol CommandOptions: SendableMetatype {
     init()
     mutating func validate() throws
 }

@@ -21,22 +21,23 @@ guard config.endpoint != nil else {
     exit(2)
 }
 
-/// What the approval API would answer; here, after a pause, every ticket but OPS-13.
-@Sendable func approve(_ call: AsyncCall) async throws -> JSONValue {
-    let ticket = try call.string(1)
+/// What the approval API would answer; here, after a pause, every ticket but OPS-13. Lua sees
+/// the refusal as a `backups.Error` (`err.type == "approval_refused"`, `err.code == 403`).
+@Sendable func approve(_ args: LuaArguments) async throws -> String {
+    let ticket = try args.string(1)
     try await Task.sleep(nanoseconds: 20_000_000)
-    guard ticket != "OPS-13" else { throw HostFunctionError(type: "approval_refused", message: "\(ticket) is refused", code: 403) }
-    return .string("approved \(ticket)")
+    guard ticket != "OPS-13" else { throw BackupsError(code: 403, type: "approval_refused", message: "\(ticket) is refused") }
+    return "approved \(ticket)"
 }
 
-let arguments = CommandLine.arguments.dropFirst()
-if arguments.first != "serve" {
-    let host = try BkupHost(configuration: config)
-    let lines = LineCollector()
-    host.output = { lines.append($0) }                                           // collect what print writes
-    host.register("ticket") { call in call.push("OPS-\(try call.integer(1))") }  // a plain Swift function
-    host.register("approve", approve)                                             // an async one
+/// One job: a script that calls a synchronous and an async Swift function, awaited.
+func runOneJob(_ config: HostConfiguration) async -> Int32 {
     do {
+        let host = try BkupHost(configuration: config)
+        let lines = PrintedLines()
+        host.output = lines.append                                               // what the script writes
+        try host.register("ticket") { args in "OPS-\(try args.integer(1))" }    // a synchronous Swift function
+        try host.register("approve", approve)                                    // an async one
         let result = try await host.run(string: """
             local n = ...
             local disabled = 0
@@ -46,14 +47,17 @@ if arguments.first != "serve" {
             print("disabled policies: " .. disabled)
             return approve(ticket(tonumber(n))), disabled
             """, args: ["42"])
-        print(lines.text)
+        print(lines.text, terminator: "")
         print("result: \(result[0].stringValue ?? "?") \(result[1].intValue ?? -1)")
+        return 0
     } catch {
         print("job failed: \(error)")
-        exit(1)
+        return 1
     }
-    exit(0)
 }
+
+let arguments = CommandLine.arguments.dropFirst()
+if arguments.first != "serve" { exit(await runOneJob(config)) }
 
 var port = 8081
 var jobs: String?
@@ -91,7 +95,7 @@ router.post("jobs/:name") { request, context -> Response in
 
     let host = try BkupHost(configuration: settings)
     host.notice = { _ in }
-    host.register("approve", approve)
+    try host.register("approve", approve)
     let (lines, output) = AsyncStream.makeStream(of: String.self)
     host.output = { output.yield($0 + "\n") }
     let job = Task {
@@ -119,11 +123,3 @@ let app = Application(
         StandardStreams.flush()
     })
 try await app.runService()
-
-/// Lines a job printed (print may be called from the run's thread).
-final class LineCollector: @unchecked Sendable {
-    private let lock = NSLock()
-    private var lines: [String] = []
-    func append(_ line: String) { lock.lock(); lines.append(line); lock.unlock() }
-    var text: String { lock.lock(); defer { lock.unlock() }; return lines.joined(separator: "\n") }
-}

@@ -4,7 +4,12 @@ import LuaRuntime
 /// A failure as scripts see it: `err.code`, `err.type`, `err.message`, `tostring(err)`.
 final class ErrorBox {
     let error: BackupsError
-    init(_ error: BackupsError) { self.error = error }
+    /// The Swift error a host function threw, when this is one.
+    let cause: (any Error)?
+    init(_ error: BackupsError, cause: (any Error)? = nil) {
+        self.error = error
+        self.cause = cause
+    }
 
     static let className = "backups.Error"
 

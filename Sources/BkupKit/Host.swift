@@ -1,3 +1,4 @@
+@_exported import BackupsModels
 @_exported import BackupsClient
 @_exported import LuaRuntime
 import Foundation
@@ -5,26 +6,45 @@ import Foundation
 /// A Lua host with bkup's modules: what the `bkup` command runs scripts in, and what other
 /// Swift ops tooling embeds.
 ///
-///     let host = try BkupHost(configuration: .init(endpoint: url, project: "p", apiKey: key))
-///     host.output = { line in log.append(line) }
+///     let host = try BkupHost(configuration: .init(endpoint: url, project: "p", keyFile: path))
+///     let printed = PrintedLines()
+///     host.output = printed.append
 ///     let results = try host.run(string: "return backups.config.project")
 ///
 /// Runs take turns: a run (and `register`, and `close`) waits for the one in progress, whatever
-/// thread it comes from; `interrupt()` may be called from any thread. See AsyncHost.swift for
-/// async runs and async functions.
+/// thread it comes from; `interrupt()` may be called from any thread. The closures a host calls
+/// (`output`, `notice`, registered functions) run on the thread that runs the script (an async
+/// run has one of its own), so they are `@Sendable`. See AsyncHost.swift for async runs.
 public final class BkupHost {
+    /// The Lua state itself, for what the host does not offer (its own `LuaCall`-level
+    /// functions, userdata classes). Use it only from inside a run or between runs.
     public let lua: LuaState
     public let scheduler: LuaScheduler
+    /// The configuration as the host uses it: `keyFile` read into `apiKey`, a dry run's planner.
     public let configuration: HostConfiguration
 
-    /// Receives each line `print` writes; nil prints to standard output.
-    public var output: ((String) -> Void)? {
-        get { lua.printHandler }
-        set { lua.printHandler = newValue }
+    /// Receives each line the script writes to standard output, without its newline: `print`,
+    /// `io.write` and `io.stdout:write` alike (set `outputIncludesIO` to false to leave io's
+    /// writes on the process's standard output). A line io leaves unended arrives when the run
+    /// ends. The key is redacted first. nil: everything goes to the process's standard output.
+    public var output: (@Sendable (String) -> Void)? {
+        get { outputSink }
+        set {
+            outputSink = newValue
+            withRunLock { lua.printHandler = newValue }
+        }
+    }
+    private var outputSink: (@Sendable (String) -> Void)?
+
+    /// Whether `io.write` and `io.stdout` reach `output` too (default true).
+    public var outputIncludesIO: Bool {
+        get { lua.ioWritesToPrintHandler }
+        set { withRunLock { lua.ioWritesToPrintHandler = newValue } }
     }
 
-    /// Receives one-line notices meant for a human (stderr by default).
-    public var notice: (String) -> Void = { message in StandardStreams.writeError(message + "\n") }
+    /// Receives one-line notices meant for a human (stderr by default): the embedded emulator's
+    /// address, a dry run's planned steps, failures of tasks nobody waited for.
+    public var notice: @Sendable (String) -> Void = { message in StandardStreams.writeError(message + "\n") }
 
     let backups: ServiceConnection
     let progress: ProgressBar
@@ -51,14 +71,19 @@ public final class BkupHost {
         return try body()
     }
 
+    /// A host for `configuration`, which is checked first: a `keyFile` is read (when no
+    /// `apiKey` is given), and a setting the host cannot use (a key file it cannot read, a
+    /// malformed endpoint, a key that cannot be sent, a limit out of its domain) throws a
+    /// ``HostConfigurationError`` naming the setting and why.
     public init(configuration: HostConfiguration = HostConfiguration()) throws {
-        var configuration = configuration
+        var configuration = try configuration.checked()
         if configuration.dryRun && configuration.planner == nil { configuration.planner = Planner() }
         // An embedding program's own key and endpoint are the operator's (unless bound already).
         configuration.trust.bindOperator(of: configuration)
         self.configuration = configuration
         if let key = configuration.apiKey { Secrets.shared.register(key) }
         lua = try LuaState(memoryLimit: configuration.limits.maxMemory, ignoreEnvironment: configuration.ignoreEnvironment)
+        lua.setLimitNames(configuration.settingNames.limits)
         // Whatever a script prints or warns, a known API key never leaves the host.
         lua.textFilter = { Secrets.shared.redact($0) }
         scheduler = LuaScheduler.of(lua)
@@ -125,19 +150,6 @@ public final class BkupHost {
     /// Stops the running script at its next instruction (`interrupted!`), cancelling every
     /// request in flight. Safe from any thread.
     public func interrupt() { lua.interrupt() }
-
-    /// Registers a Swift function as a global.
-    public func register(_ name: String, _ function: @escaping LuaFunction) {
-        withRunLock { lua.setGlobal(name, function: function) }
-    }
-
-    /// Registers a module of Swift functions: a global, and `require`-able.
-    public func register(module name: String, _ functions: [String: LuaFunction]) {
-        withRunLock {
-            lua.pushModule(functions)
-            lua.registerModule(name)
-        }
-    }
 
     /// Runs Lua source as a chunk with `args` as `...`; returns what it returns.
     @discardableResult
@@ -236,7 +248,7 @@ public final class BkupHost {
             // An allocation over the cap that Lua raised before any hook could run.
             if kind == .memory && limits.maxMemory > 0 {
                 lastStop = .memory
-                return LuaError(kind: .limit, message: LuaState.memoryLimitMessage(limits.maxMemory), traceback: traceback)
+                return LuaError(kind: .limit, message: lua.memoryLimitMessage(limits.maxMemory), traceback: traceback)
             }
             return nil
         }
@@ -252,6 +264,7 @@ public final class BkupHost {
     /// garbage of the stopped run collected.
     private func endRun() {
         let stopped = lastStop != nil || lua.stopReason != nil
+        lua.flushOutput()
         lua.endRun()
         lua.clearInterrupt()
         if stopped { lua.collectGarbage() }

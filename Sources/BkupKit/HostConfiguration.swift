@@ -1,16 +1,25 @@
 import BackupsClient
+import Foundation
+import LuaRuntime
 
-/// Everything a host needs to know, from flags, environment or code.
+/// Everything a host needs to know, from flags, environment or code. `BkupHost` checks it
+/// before it starts (see `checked()`): what it cannot use is refused, with the reason.
 public struct HostConfiguration: Sendable {
+    /// Appwrite's API, e.g. `https://cloud.appwrite.io/v1`; nil: `emulatorStarter`'s.
     public var endpoint: String?
     public var project: String?
     /// Never printed: `APIKey` redacts itself.
     public var apiKey: APIKey?
+    /// A file holding the API key alone: the host reads it when no `apiKey` is given (and
+    /// `doctor` checks that others cannot read it).
+    public var keyFile: String?
     public var selfSigned = false
     /// Where endpoint, project and key came from ("--endpoint", "APPWRITE_PROJECT_ID", ...),
-    /// for `doctor`; and the key file, whose permissions it checks.
+    /// for `doctor`.
     public var origins: [String: String] = [:]
-    public var keyFile: String?
+    /// What the host's user calls the settings, for messages that say what to set: by default
+    /// this struct's own names; the command line gives its flags.
+    public var settingNames = SettingNames()
     /// A PEM file of certificate authorities to trust besides the system's (a private CA).
     public var caFile: String?
     public var dryRun = false
@@ -51,14 +60,12 @@ public struct HostConfiguration: Sendable {
     /// The check a fleet's first write waits for (see `WriteGate`); nil: none.
     public var writeGate: WriteGate?
 
-    public init(endpoint: String? = nil, project: String? = nil, apiKey: APIKey? = nil) {
+    /// The service to connect to: the key given itself (`APIKey(text)`) or in a file.
+    public init(endpoint: String? = nil, project: String? = nil, apiKey: APIKey? = nil, keyFile: String? = nil) {
         self.endpoint = endpoint
         self.project = project
         self.apiKey = apiKey
-    }
-
-    public init(endpoint: String?, project: String?, apiKey: String?) {
-        self.init(endpoint: endpoint, project: project, apiKey: apiKey.map(APIKey.init))
+        self.keyFile = keyFile
     }
 
     /// The connection settings in this configuration.
@@ -79,5 +86,65 @@ public struct HostConfiguration: Sendable {
         if before.0 == nil, endpoint != nil { origins["endpoint"] = "APPWRITE_ENDPOINT" }
         if before.1 == nil, project != nil { origins["project"] = "APPWRITE_PROJECT_ID" }
         if before.2 == nil, apiKey != nil { origins["key"] = "APPWRITE_API_KEY" }
+    }
+}
+
+/// What the host's user calls each setting, for the messages that tell them what to set
+/// (`no API key: set ...`) and the limits' messages (`time limit exceeded: ... (--timeout)`).
+public struct SettingNames: Sendable, Equatable {
+    public var endpoint = "the configuration's endpoint"
+    public var project = "the configuration's project"
+    public var apiKey = "the configuration's apiKey or keyFile"
+    /// Named after a limit's message in parentheses; none by default.
+    public var limits = LimitNames()
+
+    public init() {}
+
+    public init(endpoint: String, project: String, apiKey: String, limits: LimitNames) {
+        self.endpoint = endpoint
+        self.project = project
+        self.apiKey = apiKey
+        self.limits = limits
+    }
+}
+
+/// A setting a host cannot use, and why: `keyFile: cannot read the key file /etc/ops/key`.
+public struct HostConfigurationError: Error, CustomStringConvertible, Sendable {
+    /// The setting, as `HostConfiguration` names it (`keyFile`, `limits.timeout`).
+    public let setting: String
+    public let reason: String
+    public var description: String { "\(setting): \(reason)" }
+}
+
+extension HostConfiguration {
+    /// The configuration as a host uses it: the key file read (when no key is given), and
+    /// every setting within what a host can use. Throws for the first that is not.
+    public func checked() throws(HostConfigurationError) -> HostConfiguration {
+        let c = try withKeyRead()
+        func refuse(_ setting: String, _ reason: String) -> HostConfigurationError {
+            HostConfigurationError(setting: setting, reason: reason)
+        }
+        if let problem = c.apiKey?.headerProblem { throw refuse(c.keyFile != nil && apiKey == nil ? "keyFile" : "apiKey", problem) }
+        if let endpoint, let problem = EndpointURL.problem(endpoint, keySetting: settingNames.apiKey) { throw refuse("endpoint", problem) }
+        if !(limits.timeout.isFinite && limits.timeout >= 0) {
+            throw refuse("limits.timeout", "\(limits.timeout) is not a number of seconds (0 for none)")
+        }
+        if limits.maxMemory < 0 || (limits.maxMemory > 0 && limits.maxMemory < 1 << 20) {
+            throw refuse("limits.maxMemory", "\(limits.maxMemory) bytes: Lua and bkup's modules need at least 1 MiB (1 << 20); 0 for no limit")
+        }
+        if limits.maxTasks < 0 { throw refuse("limits.maxTasks", "\(limits.maxTasks) is below 0 (0 for no limit)") }
+        if !(1...10_000).contains(concurrency) { throw refuse("concurrency", "\(concurrency) is not from 1 to 10000") }
+        if let n = endpointConcurrency, !(1...10_000).contains(n) { throw refuse("endpointConcurrency", "\(n) is not from 1 to 10000") }
+        if let t = requestTimeout, !(t.isFinite && t > 0) { throw refuse("requestTimeout", "\(t) is not a positive number of seconds") }
+        if let caFile, !FileManager.default.isReadableFile(atPath: caFile) { throw refuse("caFile", "cannot read '\(caFile)'") }
+        return c
+    }
+
+    /// The configuration with the key of `keyFile` as `apiKey`, when no key is given.
+    public func withKeyRead() throws(HostConfigurationError) -> HostConfiguration {
+        guard apiKey == nil, let path = keyFile else { return self }
+        var c = self
+        do { c.apiKey = try APIKey.read(fromFile: path) } catch { throw HostConfigurationError(setting: "keyFile", reason: error.description) }
+        return c
     }
 }

@@ -152,6 +152,7 @@ public struct HostOptions: CommandOptions, Sendable {
     /// options are. Throws a `UsageError` naming the option or variable.
     public func completedConfiguration(ignoringEnvironment: Bool) throws -> HostConfiguration {
         var c = configuration
+        c.settingNames = .commandLine
         if let keyFile {
             do { c.apiKey = try APIKey.read(fromFile: keyFile) } catch { throw UsageError("--key-file: \(error)") }
             c.keyFile = keyFile
@@ -166,4 +167,11 @@ public struct HostOptions: CommandOptions, Sendable {
         }
         return c
     }
+}
+
+extension SettingNames {
+    /// The command line's names: its flags and variables.
+    public static let commandLine = SettingNames(
+        endpoint: "--endpoint or APPWRITE_ENDPOINT", project: "--project or APPWRITE_PROJECT_ID", apiKey: "--key-file or APPWRITE_API_KEY",
+        limits: LimitNames(timeout: "--timeout", instructions: "--max-instructions", memory: "--max-memory", tasks: "--max-tasks"))
 }

@@ -65,18 +65,16 @@ public struct IsolatedRun: Sendable {
         try launch(arguments: [path] + args, stdin: nil, output: output)
     }
 
-    /// The child's options, written from the declarations the command line reads them with
-    /// (`HostOptions`), so that every setting reaches it; the key goes through its environment.
-    var options: [String] {
-        HostOptions(configuration: configuration).arguments()
-    }
-
     private func launch(arguments: [String], stdin: Data?, output: (@Sendable (String) -> Void)?) throws -> Outcome {
+        // A key file is read here: the key goes through the child's environment. Its options are
+        // written from the declarations the command line reads them with (`HostOptions`), so
+        // that every setting reaches it, and the child checks them.
+        let configuration = try configuration.withKeyRead()
         let resultPath = NSTemporaryDirectory() + "bkup-result-\(UUID().uuidString).json"
         defer { try? FileManager.default.removeItem(atPath: resultPath) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = options + [HostOptions.resultFileOption.name, resultPath] + arguments
+        process.arguments = HostOptions(configuration: configuration).arguments() + [HostOptions.resultFileOption.name, resultPath] + arguments
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("APPWRITE_") }
         environment["APPWRITE_API_KEY"] = configuration.apiKey?.value
         environment["NO_COLOR"] = "1"

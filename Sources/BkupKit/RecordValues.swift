@@ -23,6 +23,13 @@ extension LuaStack {
         if case .object = value { setMetatable(-1, registryKey: RecordValues.metatableKey) }
     }
 
+    /// Pushes a host function's result as the API's own answers are: nulls in tables absent,
+    /// every object with a `$id` a record with its read aliases, a null result as nil.
+    func pushResult(_ value: JSONValue) {
+        if value.isNull { return pushNil() }
+        push(value, nullFieldsAsNil: true) { fields in fields["$id"]?.stringValue != nil ? RecordValues.metatableKey : nil }
+    }
+
     /// Pushes a list answer `{total=n, <key>={records...}}`.
     func pushList(_ value: JSONValue, key: String) {
         pushTable(fields: 2)

@@ -90,9 +90,9 @@ extension HostConfiguration {
     /// now, if that is where).
     public func resolveEndpoint() throws -> ServiceEndpoint {
         if let url = endpoint {
-            if let problem = EndpointURL.problem(url) { throw BackupsError.argument(problem) }
-            guard let project else { throw BackupsError.argument("no project: set --project or APPWRITE_PROJECT_ID") }
-            guard let apiKey else { throw BackupsError.argument("no API key: set --key-file or APPWRITE_API_KEY") }
+            if let problem = EndpointURL.problem(url, keySetting: settingNames.apiKey) { throw BackupsError.argument(problem) }
+            guard let project else { throw BackupsError.argument("no project: set \(settingNames.project)") }
+            guard let apiKey else { throw BackupsError.argument("no API key: set \(settingNames.apiKey)") }
             return ServiceEndpoint(endpoint: url, project: project, apiKey: apiKey)
         } else if let start = emulatorStarter {
             var started = try start()
@@ -100,7 +100,7 @@ extension HostConfiguration {
             if let emulatorProject { started.project = emulatorProject }
             return started
         }
-        throw BackupsError.argument("no endpoint: set --endpoint or APPWRITE_ENDPOINT")
+        throw BackupsError.argument("no endpoint: set \(settingNames.endpoint)")
     }
 
     /// A client of `e` with this configuration's TLS, retry, concurrency and dry-run settings.

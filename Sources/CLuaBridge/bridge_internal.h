@@ -4,6 +4,7 @@
 
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "CLuaBridge.h"
 
 // Everything bkup keeps per Lua state. The allocator's `ud` and the extra space of every
@@ -28,6 +29,14 @@ typedef struct bkup_state {
   size_t failed_size;                 // its emergency collection
   int exit_code;
   char reason_buf[200];
+  // What the host calls each limit, as " (--timeout)" after its message ("" by default), and
+  // the messages that must exist before a stop is made from another thread.
+  char limit_suffix[4][48];
+  char timeout_message[120];
+  char uncounted_message[200];
+  // Standard output redirected to the host's sink (bkup_capture_stdout), and what io had.
+  FILE *captured_stdout;
+  FILE *original_stdout;
   // Warnings, as lua.c's warnfoff/warnfon/warnfcont (per state), gathered piece by piece
   // until the last one.
   int warn_mode;
@@ -48,5 +57,12 @@ void bkup_hook(lua_State *L, lua_Debug *ar);
 void bkup_arm(bkup_state *s, lua_State *co);
 void bkup_record_stop(bkup_state *s, int kind, const char *message);
 void bkup_memory_stop(bkup_state *s);
+// Remembers io's stdout handle (after the libraries open), and closes the sink stream once the
+// state is gone. (output.c)
+void bkup_remember_stdout(lua_State *L);
+void bkup_release_captured_stdout(bkup_state *s);
+
+// Formats the fixed stop messages with the limits' names (at creation, and when they change).
+void bkup_format_stop_messages(bkup_state *s);
 
 #endif

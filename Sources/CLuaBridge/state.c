@@ -123,6 +123,7 @@ lua_State *bkup_newstate(size_t limit) {
   if (s == NULL) return NULL;
   s->limit = limit;
   s->swift_owned = 1;
+  bkup_format_stop_messages(s);
   lua_State *L = lua_newstate(bkup_alloc, s);
   if (L == NULL) {
     free(s);
@@ -159,6 +160,7 @@ void bkup_close(lua_State *L) {
   bkup_state *s = state_of(L);
   s->swift_owned = 1;
   lua_close(L);
+  bkup_release_captured_stdout(s);
   free(s->warn_buf);
   free(s);
 }

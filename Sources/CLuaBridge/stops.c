@@ -21,7 +21,8 @@ static int limits_active(bkup_state *s) { return s->instruction_limit != 0; }
 
 void bkup_memory_stop(bkup_state *s) {
   char message[160];
-  snprintf(message, sizeof message, "memory limit exceeded: the script needs more than %zu bytes (--max-memory)", s->limit);
+  snprintf(message, sizeof message, "memory limit exceeded: the script needs more than %zu bytes%s", s->limit,
+           s->limit_suffix[BKUP_STOP_MEMORY - BKUP_STOP_TIMEOUT]);
   bkup_record_stop(s, BKUP_STOP_MEMORY, message);
 }
 
@@ -59,11 +60,11 @@ void bkup_hook(lua_State *L, lua_Debug *ar) {
     s->instructions += (uint64_t)lua_gethookcount(L);
     char message[160];
     if (s->instruction_limit && s->instructions > s->instruction_limit) {
-      snprintf(message, sizeof message, "instruction limit exceeded: the script ran more than %llu instructions (--max-instructions)",
-               (unsigned long long)s->instruction_limit);
+      snprintf(message, sizeof message, "instruction limit exceeded: the script ran more than %llu instructions%s",
+               (unsigned long long)s->instruction_limit, s->limit_suffix[BKUP_STOP_INSTRUCTIONS - BKUP_STOP_TIMEOUT]);
       bkup_record_stop(s, BKUP_STOP_INSTRUCTIONS, message);
     } else if (s->deadline_ns && monotonic_ns() >= s->deadline_ns) {
-      bkup_record_stop(s, BKUP_STOP_TIMEOUT, bkup_timeout_message());
+      bkup_record_stop(s, BKUP_STOP_TIMEOUT, s->timeout_message);
     } else {
       if (lua_gethookcount(L) != s->hook_step) lua_sethook(L, bkup_hook, LUA_MASKCOUNT, s->hook_step);
       return;
@@ -108,7 +109,7 @@ void bkup_stop_async(lua_State *L, int kind, const char *reason) {
 
 void bkup_interrupt(lua_State *L, const char *reason) { bkup_stop_async(L, BKUP_STOP_INTERRUPT, reason); }
 
-const char *bkup_timeout_message(void) { return "time limit exceeded: the script ran past its deadline (--timeout)"; }
+const char *bkup_timeout_message(lua_State *L) { return state_of(L)->timeout_message; }
 
 void bkup_stop(lua_State *L, int kind, const char *message, int exit_code) {
   bkup_state *s = state_of(L);
@@ -122,8 +123,30 @@ const char *bkup_stop_reason(lua_State *L) { return state_of(L)->reason; }
 int bkup_exit_code(lua_State *L) { return state_of(L)->exit_code; }
 uint64_t bkup_instructions(lua_State *L) { return state_of(L)->instructions; }
 int bkup_in_vm(lua_State *L) { return state_of(L)->running != NULL; }
-const char *bkup_instructions_message(void) {
-  return "instruction limit exceeded: the script ran past its instruction budget where no instruction can be counted (--max-instructions)";
+const char *bkup_instructions_message(lua_State *L) { return state_of(L)->uncounted_message; }
+
+void bkup_format_stop_messages(bkup_state *s) {
+  snprintf(s->timeout_message, sizeof s->timeout_message, "time limit exceeded: the script ran past its deadline%s",
+           s->limit_suffix[BKUP_STOP_TIMEOUT - BKUP_STOP_TIMEOUT]);
+  snprintf(s->uncounted_message, sizeof s->uncounted_message,
+           "instruction limit exceeded: the script ran past its instruction budget where no instruction can be counted%s",
+           s->limit_suffix[BKUP_STOP_INSTRUCTIONS - BKUP_STOP_TIMEOUT]);
+}
+
+void bkup_set_limit_names(lua_State *L, const char *timeout, const char *instructions, const char *memory,
+                          const char *tasks) {
+  bkup_state *s = state_of(L);
+  const char *names[4] = {timeout, instructions, memory, tasks};
+  for (int i = 0; i < 4; i++) {
+    if (names[i] == NULL || names[i][0] == '\0') s->limit_suffix[i][0] = '\0';
+    else snprintf(s->limit_suffix[i], sizeof s->limit_suffix[i], " (%s)", names[i]);
+  }
+  bkup_format_stop_messages(s);
+}
+
+const char *bkup_limit_suffix(lua_State *L, int kind) {
+  if (kind < BKUP_STOP_TIMEOUT || kind > BKUP_STOP_TASKS) return "";
+  return state_of(L)->limit_suffix[kind - BKUP_STOP_TIMEOUT];
 }
 
 /* The monotonic time `seconds` from now, saturating: converting a double outside int64 to an
@@ -149,7 +172,7 @@ void bkup_set_limits(lua_State *L, uint64_t instructions, double seconds) {
 int bkup_check_deadline(lua_State *L) {
   bkup_state *s = state_of(L);
   if (!s->interrupted && s->deadline_ns && monotonic_ns() >= s->deadline_ns) {
-    bkup_record_stop(s, BKUP_STOP_TIMEOUT, bkup_timeout_message());
+    bkup_record_stop(s, BKUP_STOP_TIMEOUT, s->timeout_message);
   }
   return s->interrupted;
 }

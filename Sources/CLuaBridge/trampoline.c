@@ -2,18 +2,29 @@
 // that hold retained Swift objects.
 #include "bridge_internal.h"
 
+#include <locale.h>
+#include <stdio.h>
 #include <string.h>
 
 extern bkup_dispatch_fn bkup_g_dispatch;
 extern bkup_release_fn bkup_g_release;
 
+static char argerror_marker;
+void *bkup_argerror_marker(void) { return &argerror_marker; }
+
 static int resume_continuation(lua_State *L, int status, lua_KContext ctx) {
   (void)status;
   (void)ctx;
-  // The scheduler resumes with (true, results...) or (false, error).
+  // The scheduler resumes with (true, results...), (false, error), or (false, marker, index,
+  // message) for a bad argument: raised here, in the function's own frame, it reads as it
+  // would have before the yield.
   if (lua_toboolean(L, 1)) {
     lua_remove(L, 1);
     return lua_gettop(L);
+  }
+  if (lua_touserdata(L, 2) == &argerror_marker) {
+    int arg = (int)lua_tointeger(L, 3);
+    return luaL_argerror(L, arg, lua_tostring(L, 4));
   }
   lua_settop(L, 2);
   return lua_error(L);
@@ -154,6 +165,18 @@ int bkup_c_noop(lua_State *L) {
   return 0;
 }
 void bkup_push_c_noop(lua_State *L) { lua_pushcfunction(L, bkup_c_noop); }
+
+size_t bkup_format_number(lua_Number n, char *buffer, size_t size) {
+  // As lobject.c's tostringbuff: lua_number2str, and ".0" when the text looks like an integer.
+  int length = lua_number2str(buffer, size, n);
+  if (length < 0 || (size_t)length + 3 > size) return 0;
+  if (buffer[strspn(buffer, "-0123456789")] == '\0') {
+    buffer[length++] = lua_getlocaledecpoint();
+    buffer[length++] = '0';
+    buffer[length] = '\0';
+  }
+  return (size_t)length;
+}
 
 static char null_sentinel;
 static char array_marker_key;

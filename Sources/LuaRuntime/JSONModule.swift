@@ -53,7 +53,7 @@ extension LuaState {
                 } catch {
                     switch error.kind {
                     case .syntax: throw JSONDecodeFailure(description: "\(error)")
-                    case .tooLarge: state.stop(BKUP_STOP_MEMORY, LuaState.memoryLimitMessage(state.memoryLimit))
+                    case .tooLarge: state.stop(BKUP_STOP_MEMORY, state.memoryLimitMessage(state.memoryLimit))
                     case .stopped: break
                     }
                     throw LuaSchedulerError(state.stopMessage)

@@ -24,6 +24,22 @@ public struct RunLimits: Sendable, Equatable {
     }
 }
 
+/// What the host calls each limit's setting, named in the limit's message in parentheses: a
+/// command line sets its flags (`time limit exceeded: ... (--timeout)`); nil names nothing.
+public struct LimitNames: Sendable, Equatable {
+    public var timeout: String?
+    public var instructions: String?
+    public var memory: String?
+    public var tasks: String?
+
+    public init(timeout: String? = nil, instructions: String? = nil, memory: String? = nil, tasks: String? = nil) {
+        self.timeout = timeout
+        self.instructions = instructions
+        self.memory = memory
+        self.tasks = tasks
+    }
+}
+
 /// Why a run stopped before its end.
 public enum StopReason: Sendable, Equatable {
     case interrupted, timeout, instructions, memory, tasks
@@ -85,8 +101,19 @@ extension LuaState {
     }
 
     /// The memory limit's error message (the same words the C allocator uses).
-    public static func memoryLimitMessage(_ limit: Int) -> String {
-        "memory limit exceeded: the script needs more than \(limit) bytes (--max-memory)"
+    public func memoryLimitMessage(_ limit: Int) -> String {
+        "memory limit exceeded: the script needs more than \(limit) bytes" + String(cString: bkup_limit_suffix(L, BKUP_STOP_MEMORY))
+    }
+
+    /// The task limit's error message.
+    func taskLimitMessage(_ limit: Int) -> String {
+        "task limit exceeded: more than \(limit) tasks at once" + String(cString: bkup_limit_suffix(L, BKUP_STOP_TASKS))
+    }
+
+    /// Names the limits in their messages (see `LimitNames`). Before runs: a watchdog thread
+    /// reads the messages.
+    public func setLimitNames(_ names: LimitNames) {
+        bkup_set_limit_names(L, names.timeout, names.instructions, names.memory, names.tasks)
     }
 
     /// The message every instruction raises while a stop is pending.
@@ -141,9 +168,18 @@ extension LuaState {
         public var inVM: Bool { bkup_in_vm(L) != 0 }
         /// VM instructions counted so far in the run (only while an instruction budget is set).
         public var instructions: UInt64 { bkup_instructions(L) }
-        public func stopForTimeout() { bkup_stop_async(L, BKUP_STOP_TIMEOUT, bkup_timeout_message()) }
-        public func stopForInstructions() { bkup_stop_async(L, BKUP_STOP_INSTRUCTIONS, bkup_instructions_message()) }
-        public static let timeoutMessage = String(cString: bkup_timeout_message())
+        public func stopForTimeout() { bkup_stop_async(L, BKUP_STOP_TIMEOUT, bkup_timeout_message(L)) }
+        public func stopForInstructions() { bkup_stop_async(L, BKUP_STOP_INSTRUCTIONS, bkup_instructions_message(L)) }
+        /// The deadline's message, as the state words it.
+        public let timeoutMessage: String
+        /// The message of an instruction stop made where no instruction can be counted.
+        public let uncountedInstructionsMessage: String
+
+        init(L: OpaquePointer) {
+            self.L = L
+            timeoutMessage = String(cString: bkup_timeout_message(L))
+            uncountedInstructionsMessage = String(cString: bkup_instructions_message(L))
+        }
     }
 
     /// Replaces `os.exit` with one that ends the run cleanly (the host closes, a dry run's
@@ -185,7 +221,7 @@ private final class LateStop: @unchecked Sendable {
         guard let state else { return }
         state.runGeneration.withLock { generation in
             guard generation == run, !state.isClosed else { return }
-            bkup_stop_async(state.L, BKUP_STOP_TIMEOUT, bkup_timeout_message())
+            bkup_stop_async(state.L, BKUP_STOP_TIMEOUT, bkup_timeout_message(state.L))
         }
     }
 }

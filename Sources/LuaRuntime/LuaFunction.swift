@@ -89,6 +89,7 @@ public struct LuaCall {
         LuaArgumentError(index: i, "\(expected) expected, got \(typeName(i))")
     }
 
+    /// As luaL_checkstring: a string, or a number (as Lua writes it).
     public func string(_ i: Int32) throws -> String {
         guard lua_type(L, i) == LUA_TSTRING || lua_type(L, i) == LUA_TNUMBER else { throw typeError(i, "string") }
         var len = 0
@@ -109,14 +110,14 @@ public struct LuaCall {
         isNoneOrNil(i) ? nil : try string(i)
     }
 
+    /// As luaL_checkinteger: an integer, a float with an exact integer value, or a string that
+    /// reads as either ("42", "0x10").
     public func integer(_ i: Int32) throws -> Int64 {
         if lua_isinteger(L, i) != 0 { return Int64(bkup_tointeger(L, i)) }
-        if lua_type(L, i) == LUA_TNUMBER {
-            var ok: Int32 = 0
-            let v = lua_tointegerx(L, i, &ok)
-            if ok != 0 { return Int64(v) }
-            throw LuaArgumentError(index: i, "number has no integer representation")
-        }
+        var ok: Int32 = 0
+        let v = lua_tointegerx(L, i, &ok)
+        if ok != 0 { return Int64(v) }
+        if lua_isnumber(L, i) != 0 { throw LuaArgumentError(index: i, "number has no integer representation") }
         throw typeError(i, "number")
     }
 
@@ -124,9 +125,12 @@ public struct LuaCall {
         isNoneOrNil(i) ? nil : try integer(i)
     }
 
+    /// As luaL_checknumber: a number, or a string that reads as one.
     public func number(_ i: Int32) throws -> Double {
-        guard lua_type(L, i) == LUA_TNUMBER else { throw typeError(i, "number") }
-        return bkup_tonumber(L, i)
+        var ok: Int32 = 0
+        let v = lua_tonumberx(L, i, &ok)
+        guard ok != 0 else { throw typeError(i, "number") }
+        return v
     }
 
     public func optionalNumber(_ i: Int32) throws -> Double? {
@@ -151,8 +155,8 @@ public struct LuaCall {
     public func value(_ i: Int32) throws -> JSONValue {
         do {
             return try stack.value(at: i)
-        } catch let e as LuaConversionError {
-            throw LuaArgumentError(index: i, e.description)
+        } catch {
+            throw LuaArgumentError(index: i, error.description)
         }
     }
 

@@ -78,7 +78,7 @@ public final class LuaScheduler {
     public func spawn(from stack: LuaStack, nargs: Int32) throws -> Task {
         if maxTasks > 0 && tasks.count >= maxTasks {
             lua_settop(stack.L, lua_gettop(stack.L) - nargs - 1)
-            let message = "task limit exceeded: more than \(maxTasks) tasks at once (--max-tasks)"
+            let message = state.taskLimitMessage(maxTasks)
             state.stop(BKUP_STOP_TASKS, message)
             throw LuaSchedulerError(message)
         }
@@ -265,9 +265,17 @@ public final class LuaScheduler {
         }
     }
 
-    /// Pushes (false, error value) for a Swift error.
+    /// Pushes (false, error value) for a Swift error; for a bad argument, what the trampoline's
+    /// continuation raises as lauxlib would.
     static func pushFailure(_ L: OpaquePointer, _ error: any Error) -> Int32 {
+        _ = lua_checkstack(L, 4)
         lua_pushboolean(L, 0)
+        if let bad = error as? LuaArgumentError {
+            lua_pushlightuserdata(L, bkup_argerror_marker())
+            lua_pushinteger(L, lua_Integer(bad.index))
+            lua_pushstring(L, bad.message)
+            return 4
+        }
         pushErrorValue(L, error)
         return 2
     }

@@ -20,8 +20,22 @@ public final class LuaState {
     /// Which run a deadline watchdog belongs to; bumped when a run ends or the state closes, so
     /// that a late watchdog stops nothing.
     let runGeneration = Mutex<UInt64>(0)
-    /// Output sink for `print`; nil means standard output.
-    public var printHandler: ((String) -> Void)?
+    /// Receives each line the script writes to standard output, without its newline: what
+    /// `print` writes and, while `ioWritesToPrintHandler` holds, what `io.write` and
+    /// `io.stdout:write` write (a line ended by neither arrives with `flushOutput()`). nil: both
+    /// write to the process's standard output.
+    public var printHandler: ((String) -> Void)? {
+        willSet { flushOutput() }
+        didSet { routeStandardOutput() }
+    }
+    /// Whether io's standard output reaches `printHandler` too (false: only `print` does, and
+    /// io writes to the process's standard output).
+    public var ioWritesToPrintHandler = true {
+        willSet { flushOutput() }
+        didSet { routeStandardOutput() }
+    }
+    /// What io wrote after the last newline, held until the line ends.
+    var pendingOutput: [UInt8] = []
     /// Where whole warnings go (`warn("@on")` turns them on, as in lua.c); nil writes
     /// "Lua warning: ..." to standard error.
     public var warningHandler: ((String) -> Void)?
@@ -71,6 +85,7 @@ public final class LuaState {
             isClosed = true
         }
         bkup_close(L)
+        flushOutput()  // what finalizers wrote last
     }
 
     /// The Lua release this state runs ("Lua 5.4.4").
@@ -95,15 +110,13 @@ public final class LuaState {
         bkup_install_print_sink { host, text, length in
             guard let host, let text else { return }
             let state = Unmanaged<LuaState>.fromOpaque(host).takeUnretainedValue()
-            var line = String(decoding: UnsafeRawBufferPointer(start: text, count: length), as: UTF8.self)
-            if let filter = state.textFilter { line = filter(line) }
-            if let handler = state.printHandler {
-                handler(line)
-            } else {
-                // As Lua's print (lua_writeline): the line, then a flush, so that a pipe sees it.
-                StandardStreams.write(line + "\n")
-                StandardStreams.flush()
-            }
+            state.printed(UnsafeRawBufferPointer(start: text, count: length))
+        }
+        // io's standard output, while captured for the print handler.
+        bkup_install_output_sink { host, bytes, length in
+            guard let host, let bytes else { return }
+            let state = Unmanaged<LuaState>.fromOpaque(host).takeUnretainedValue()
+            state.written(UnsafeRawBufferPointer(start: bytes, count: length))
         }
     }()
 

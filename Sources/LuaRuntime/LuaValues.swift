@@ -184,8 +184,9 @@ public struct LuaStack {
 
     /// Pushes a JSON value. Arrays carry the array marker so that they round-trip; null is
     /// `json.null`, or, with `nullFieldsAsNil`, an absent field in objects (so that scripts can
-    /// write `if record.size then`).
-    public func push(_ value: JSONValue, nullFieldsAsNil: Bool = false) {
+    /// write `if record.size then`). `metatable` names, for an object, the registry key of the
+    /// metatable its table gets (records' read aliases), or nil for none.
+    public func push(_ value: JSONValue, nullFieldsAsNil: Bool = false, metatable: (([String: JSONValue]) -> String?)? = nil) {
         _ = lua_checkstack(L, 8)
         switch value {
         case .null: pushNull()
@@ -196,7 +197,7 @@ public struct LuaStack {
         case .array(let items):
             lua_createtable(L, Int32(clamping: items.count), 0)
             for (i, item) in items.enumerated() {
-                push(item, nullFieldsAsNil: nullFieldsAsNil)
+                push(item, nullFieldsAsNil: nullFieldsAsNil, metatable: metatable)
                 lua_rawseti(L, -2, lua_Integer(i + 1))
             }
             markArray(-1)
@@ -204,9 +205,10 @@ public struct LuaStack {
             lua_createtable(L, 0, Int32(clamping: fields.count))
             for (key, item) in fields where !(nullFieldsAsNil && item.isNull) {
                 pushString(key)
-                push(item, nullFieldsAsNil: nullFieldsAsNil)
+                push(item, nullFieldsAsNil: nullFieldsAsNil, metatable: metatable)
                 lua_rawset(L, -3)
             }
+            if let key = metatable?(fields) { setMetatable(-1, registryKey: key) }
         }
     }
 

@@ -128,13 +128,13 @@ final class RunGuard: @unchecked Sendable {
                 // Closing: finalizers run with hooks off; only time tells.
                 if pastDeadline, stopSince == nil {
                     stopSince = now
-                    message = LuaState.Watch.timeoutMessage
+                    message = watch.timeoutMessage
                 }
                 if limits.maxInstructions > 0, stopSince == nil {
                     charged += Self.tick * Self.uncountedRate
                     if Double(counted) + charged > Double(limits.maxInstructions) {
                         stopSince = now
-                        message = String(cString: bkupInstructionsMessage)
+                        message = watch.uncountedInstructionsMessage
                     }
                 }
             }
@@ -154,5 +154,3 @@ final class RunGuard: @unchecked Sendable {
         _exit(status)
     }
 }
-
-private let bkupInstructionsMessage = "instruction limit exceeded: the script ran past its instruction budget where no instruction can be counted (--max-instructions)"

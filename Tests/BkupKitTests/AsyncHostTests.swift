@@ -121,16 +121,16 @@ final class AsyncHostTests: XCTestCase {
         // The function returns only when all 100 calls are in it: were they one after another,
         // the first would wait forever (and fail after 30 s).
         let gate = Gate(expected: 100)
-        h.value.register("approve") { call async throws -> JSONValue in
-            let ticket = try call.string(1)
+        try h.value.register("approve") { args async throws -> String in
+            let ticket = try args.string(1)
             try await gate.arrive(timeout: 30)
-            if ticket == "OPS-13" { throw HostFunctionError(type: "approval_refused", message: "OPS-13 is refused", code: 403) }
-            return .string("approved \(ticket)")
+            if ticket == "OPS-13" { throw BackupsError(code: 403, type: "approval_refused", message: "OPS-13 is refused") }
+            return "approved \(ticket)"
         }
-        h.value.register(asyncModule: "tickets", [
-            "open": { call async throws -> JSONValue in .string("OPS-\(try call.integer(1))") },
-            "fail": { _ async throws -> JSONValue in throw URLError(.timedOut) },
-        ])
+        try h.value.register(module: "tickets") { tickets in
+            tickets.function("open") { args async throws -> String in "OPS-\(try args.integer(1))" }
+            tickets.function("fail") { _ async throws in throw URLError(.timedOut) }
+        }
         let r = try awaitResult {
             try await h.value.run(string: """
                 local list = {}
@@ -214,7 +214,7 @@ actor Gate {
         }
         await withCheckedContinuation { continuations.append($0) }
         deadline.cancel()
-        if waiting < expected { throw HostFunctionError(type: "gate_timeout", message: "only \(waiting) of \(expected) calls arrived") }
+        if waiting < expected { throw BackupsError(code: 0, type: "gate_timeout", message: "only \(waiting) of \(expected) calls arrived") }
     }
 
     private func release() {

@@ -22,7 +22,7 @@ final class HostOptionsTests: XCTestCase {
     }
 
     func testEverySettingOfAChildRoundTripsThroughItsArguments() throws {
-        var c = HostConfiguration(endpoint: "https://appwrite.example/v1", project: "p", apiKey: "never-on-a-command-line")
+        var c = HostConfiguration(endpoint: "https://appwrite.example/v1", project: "p", apiKey: APIKey("never-on-a-command-line"))
         c.selfSigned = true
         c.caFile = "/etc/ssl/certs/ca-certificates.crt"
         c.concurrency = 7

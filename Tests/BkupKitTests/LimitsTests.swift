@@ -7,16 +7,17 @@ import XCTest
 
 /// Limits hold against scripts that try to outlive them, and the host runs the next script.
 final class LimitsTests: XCTestCase {
-    var printed: [String] = []
+    let printedLines = PrintedLines()
+    var printed: [String] { printedLines.all }
 
     func host(_ limits: RunLimits, sandbox: Bool = false, endpoint: EmulatorHarness? = nil) throws -> BkupHost {
         var c = HostConfiguration(endpoint: endpoint?.url ?? "http://127.0.0.1:9", project: endpoint?.project ?? "p",
-                                  apiKey: endpoint?.key ?? "k")
+                                  apiKey: APIKey(endpoint?.key ?? "k"))
         c.limits = limits
         c.sandbox = sandbox
         c.progress = false
         let h = try BkupHost(configuration: c)
-        h.output = { [unowned self] in self.printed.append($0) }
+        h.output = printedLines.append
         h.notice = { _ in }
         return h
     }

@@ -7,8 +7,10 @@ import XCTest
 
 final class LuaAPITests: XCTestCase {
     var emulator: EmulatorHarness!
-    var notices: [String] = []
-    var printed: [String] = []
+    let noticeLines = PrintedLines()
+    var notices: [String] { noticeLines.all }
+    let printedLines = PrintedLines()
+    var printed: [String] { printedLines.all }
 
     override func setUpWithError() throws {
         emulator = try EmulatorHarness.startBlocking(seed: 5)
@@ -24,8 +26,8 @@ final class LuaAPITests: XCTestCase {
         c.dryRun = dryRun
         c.concurrency = concurrency
         let h = try BkupHost(configuration: c)
-        h.notice = { [unowned self] in self.notices.append($0) }
-        h.output = { [unowned self] in self.printed.append($0) }
+        h.notice = noticeLines.append
+        h.output = printedLines.append
         return h
     }
 
@@ -225,8 +227,8 @@ final class LuaAPITests: XCTestCase {
 
     func testEmbeddingHostCollectsOutputAndRegisteredFunctions() throws {
         let h = try host()
-        h.register("double") { call in call.push(try call.integer(1) * 2) }
-        h.register(module: "ops", ["team": { call in call.push("sre") }])
+        try h.register("double") { args in try args.integer(1) * 2 }
+        try h.register(module: "ops") { ops in ops.function("team") { _ in "sre" } }
         let r = try h.run(string: "print('hello', ...) return double(21), require('ops').team(), backups.config.project",
                           args: ["a", "b"])
         XCTAssertEqual(r, [42, "sre", .string(emulator.project)])

@@ -10,8 +10,10 @@ import XCTest
 /// clock frozen so that only `backups.emulator.advance` moves time.
 final class OperatorLibraryTests: XCTestCase {
     var emulator: EmulatorHarness!
-    var notices: [String] = []
-    var printed: [String] = []
+    let noticeLines = PrintedLines()
+    var notices: [String] { noticeLines.all }
+    let printedLines = PrintedLines()
+    var printed: [String] { printedLines.all }
 
     override func setUpWithError() throws {
         emulator = try EmulatorHarness.startBlocking(seed: 5, speed: 0.000001)
@@ -26,8 +28,8 @@ final class OperatorLibraryTests: XCTestCase {
         var c = HostConfiguration.testing(emulator)
         c.dryRun = dryRun
         let h = try BkupHost(configuration: c)
-        h.notice = { [unowned self] in self.notices.append($0) }
-        h.output = { [unowned self] in self.printed.append($0) }
+        h.notice = noticeLines.append
+        h.output = printedLines.append
         return h
     }
 

@@ -121,6 +121,10 @@ final class FleetTests: XCTestCase {
         let stuck = try runTool(["--timeout", "1", "--fleet", lua, loop], env: ["XDG_DATA_HOME": dir!], timeout: 60)
         XCTAssertEqual(stuck.status, 1)
         XCTAssertTrue(stuck.stderr.contains("time limit exceeded") && stuck.stderr.contains("(in project p02)"), stuck.stderr)
+        // What io writes carries the project's name as print's lines do, line by line.
+        let writes = try write("writes.lua", "io.write('a', 'b\\n') io.stdout:write('c') print('d') io.write('unended')")
+        let written = try runTool(["--fleet", lua, writes], env: ["XDG_DATA_HOME": dir!])
+        XCTAssertTrue(written.stdout.contains("[p02] ab\n[p02] cd\n[p02] unended\n"), written.stdout)
         // doctor under a fleet: one checklist per project, every line of it named.
         let doctor = try runTool(["doctor", "--fleet", lua], env: ["XDG_DATA_HOME": dir!])
         XCTAssertEqual(doctor.status, 0, doctor.stdout + doctor.stderr)

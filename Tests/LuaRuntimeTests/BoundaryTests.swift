@@ -139,6 +139,26 @@ final class BoundaryTests: XCTestCase {
         XCTAssertEqual(r2, [.string("test:1: bad argument #1 to 'update' (string expected, got no value)")])
     }
 
+    /// LuaCall's readers take what lauxlib's take, and refuse with its words: a Swift function
+    /// and string.rep (luaL_checkinteger) agree on every argument.
+    func testArgumentsCoerceAsLauxlib() throws {
+        let state = try LuaState()
+        state.setGlobal("times") { call in call.push(String(repeating: try call.string(1), count: Int(try call.integer(2)))) }
+        state.setGlobal("half") { call in call.push(try call.number(1) / 2) }
+        let r = try run(state, """
+            local out = {}
+            for _, n in ipairs{3, 3.0, "3", " 0x3 ", "3.0", 3.5, "3.5", "three", true} do
+              local ok, mine = pcall(times, 12, n)
+              local ok2, lua = pcall(string.rep, 12, n)
+              out[#out + 1] = ok == ok2 and (ok and mine == lua or mine:gsub("times", "string.rep") == lua) and "same" or (tostring(mine) .. " | " .. tostring(lua))
+            end
+            out[#out + 1] = half("5")
+            out[#out + 1] = select(2, pcall(half, "five"))
+            return table.unpack(out)
+            """)
+        XCTAssertEqual(r, Array(repeating: "same", count: 9) + [2.5, "bad argument #1 to 'half' (number expected, got string)"])
+    }
+
     func testUserdataIsReleasedExactlyOnce() throws {
         Counted.deinits = 0
         var closed = 0

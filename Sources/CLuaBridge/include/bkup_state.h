@@ -18,6 +18,13 @@ typedef void (*bkup_warning_fn)(void *host, const char *text);
 void bkup_install_warning_sink(bkup_warning_fn sink);
 typedef void (*bkup_print_fn)(void *host, const char *text, size_t length);
 void bkup_install_print_sink(bkup_print_fn sink);
+// Where io's standard output goes while captured: the bytes of each write, as written.
+typedef void (*bkup_output_fn)(void *host, const char *bytes, size_t length);
+void bkup_install_output_sink(bkup_output_fn sink);
+// Redirects io's own stdout handle (io.write, io.stdout:write, and the default output while it
+// is io.stdout) to the output sink, or back (on = 0). Returns 0 when the state has no io
+// library. Never raises.
+int bkup_capture_stdout(lua_State *L, int on);
 
 // Per-state host data, kept in the state's extra space (copied into every thread).
 void *bkup_get_host(lua_State *L);

@@ -18,7 +18,8 @@
 // Interrupts: safe to call from another thread or a signal handler. `reason` must be static.
 void bkup_interrupt(lua_State *L, const char *reason);
 void bkup_stop_async(lua_State *L, int kind, const char *reason);
-const char *bkup_timeout_message(void);
+// The deadline's message (it lives as long as the state).
+const char *bkup_timeout_message(lua_State *L);
 // A stop from the Lua thread (the message is copied).
 void bkup_stop(lua_State *L, int kind, const char *message, int exit_code);
 int bkup_stop_kind(lua_State *L);
@@ -40,8 +41,14 @@ uint64_t bkup_instructions(lua_State *L);
 // on I/O between resumes. Readable from another thread.
 int bkup_in_vm(lua_State *L);
 // The message of an instruction stop made from outside (the hook could not count: C code, a
-// finalizer, a message handler).
-const char *bkup_instructions_message(void);
+// finalizer, a message handler); it lives as long as the state.
+const char *bkup_instructions_message(lua_State *L);
+// What the host calls each limit's setting (a command line's "--timeout"), added to the limit's
+// message in parentheses; NULL or "" adds nothing. Before runs: a watchdog reads the messages.
+void bkup_set_limit_names(lua_State *L, const char *timeout, const char *instructions, const char *memory,
+                          const char *tasks);
+// The suffix for a limit (BKUP_STOP_TIMEOUT ... BKUP_STOP_TASKS): " (--timeout)" or "".
+const char *bkup_limit_suffix(lua_State *L, int kind);
 
 // Whether a stop is a Ctrl-C (one-shot); clears it, as raising it would.
 int bkup_consume_signal(lua_State *L);

@@ -3,6 +3,7 @@
 #ifndef BKUP_TRAMPOLINE_H
 #define BKUP_TRAMPOLINE_H
 
+#include <stddef.h>
 #include <lua.h>
 
 // Status values a Swift callback returns besides a (non-negative) count of results.
@@ -10,6 +11,10 @@
 #define BKUP_STATUS_ERROR_MSG  (-2)  // a message string is on top: raise it with position info
 #define BKUP_STATUS_ARGERROR   (-3)  // [argindex, extramsg] on top: raise as luaL_argerror does
 #define BKUP_STATUS_YIELD      (-4)  // yield; resume values are (ok, ...) checked by a continuation
+
+// Resuming a yielded Swift function with (false, this, argindex, extramsg) raises a bad argument
+// as luaL_argerror words it.
+void *bkup_argerror_marker(void);
 
 // Pushes a Lua closure that calls the Swift dispatcher with ctx. The closure owns ctx (retained
 // by Swift) and releases it once when collected.
@@ -30,6 +35,10 @@ void bkup_new_object_metatable(lua_State *L, const char *tname);
 // Sets __metatable of the metatable at idx to a copy without __gc and __close, so that
 // getmetatable() shows a class's name, methods and __tostring but cannot release its object.
 void bkup_seal_metatable(lua_State *L, int idx);
+
+// A float as Lua writes it when it becomes a string ("3.5", "1e+100", "2.0"), without a state;
+// returns the length written into buffer (0 when size is too small; 64 is enough).
+size_t bkup_format_number(lua_Number n, char *buffer, size_t size);
 
 // A C no-op, the baseline for the call benchmark.
 int bkup_c_noop(lua_State *L);

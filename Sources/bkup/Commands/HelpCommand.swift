@@ -47,6 +47,7 @@ enum HelpCommand {
     /// The Lua library's own help (`help()` and `help("name")` in the REPL).
     static func luaHelp(overview: Bool, _ name: String) -> Int32 {
         var configuration = HostConfiguration()
+        configuration.settingNames = .commandLine
         configuration.fillFromEnvironment()
         if configuration.endpoint == nil { configuration.emulatorStarter = EmbeddedEmulator.starter() }
         do {
