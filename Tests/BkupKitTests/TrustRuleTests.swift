@@ -54,7 +54,7 @@ final class TrustRuleTests: XCTestCase {
     func testAnEmbeddedHostsKeyStaysWithItsEndpoint() throws {
         let emulator = try EmulatorHarness.startBlocking()
         defer { try? emulator.blocking { await emulator.stop() } }
-        let host = try BkupHost(configuration: HostConfiguration(endpoint: emulator.url, project: "bkup-local", apiKey: emulator.key))
+        let host = try BkupHost(configuration: HostConfiguration(endpoint: emulator.url, project: "bkup-local", apiKey: APIKey(emulator.key)))
         let results = try host.run(string: """
             local key = ...
             local ok, err = pcall(backups.connect, {endpoint = "http://127.0.0.1:9/v1", key = key})
