@@ -48,11 +48,9 @@ public struct FleetFile: Sendable {
         } else {
             guard let data = FileManager.default.contents(atPath: path) else { throw FleetError("\(path): cannot read the fleet file") }
             let bytes = Array(data)
-            do { value = try JSONCodec.decode(bytes) } catch let error as JSONCodec.DecodeError {
+            do { value = try JSONCodec.decode(bytes) } catch {
                 let (line, column) = position(of: error.offset, in: bytes)
                 throw FleetError("\(path):\(line):\(column): not JSON: \(error.reason) (line \(line), column \(column))")
-            } catch {
-                throw FleetError("\(path): not JSON: \(error)")
             }
         }
         let given = (path as NSString).deletingLastPathComponent

@@ -83,7 +83,7 @@ enum ScriptCommand {
             guardian.stateClosing()
             host.close()
         }
-        if args.warnings { try? host.run(string: "warn('@on')") }
+        if args.warnings { _ = try? host.run(string: "warn('@on')") }
         if args.showVersion { print(BkupVersion.banner) }
         host.lua.setArgTable(argv: args.argv, scriptIndex: args.scriptIndex)
 
