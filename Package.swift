@@ -54,7 +54,7 @@ let package = Package(
         // JSON values and text: shared by the Lua runtime, the client and the emulator.
         .target(name: "BkupJSON", swiftSettings: fastStart + instrumented),
         .target(name: "LuaRuntime", dependencies: ["CLuaBridge", "CLua", "BkupJSON"], swiftSettings: fastStart),
-        // The contract of api/wire-facts.md as types: models, Query, ID, validation, cron.
+        // The contract of docs/wire-facts.md as types: models, Query, ID, validation, cron.
         .target(name: "BackupsModels", dependencies: ["BkupJSON"], swiftSettings: fastStart + instrumented),
         .target(
             name: "BackupsClient",

@@ -231,7 +231,7 @@ public struct LuaStack {
         return p.withMemoryRebound(to: UInt8.self, capacity: len) { Array(UnsafeBufferPointer(start: $0, count: len)) }
     }
 
-    /// Converts the Lua value at `index` to JSON, as DESIGN.md "Values" says: a table with keys
+    /// Converts the Lua value at `index` to JSON, as ARCHITECTURE.md's values rule says: a table with keys
     /// 1..n is an array, one with string keys an object, an empty table an object unless it
     /// carries the array marker; mixed or sparse tables, cycles, depth over 1000, non-UTF-8
     /// strings and functions/threads/userdata are conversion errors.
