@@ -46,20 +46,26 @@ enum Routes {
 
         v1.get("health/version") { _, _ in Answer.json(200, .object(["version": .string(ErrorBody.serverVersion)])) }
 
+        // The emulator's own controls are a group of their own behind their own scope, so that a
+        // key given to a tool under test (`--key KEY:policies.read,...`) cannot move the clock,
+        // reset a project or inject faults. A key without a scope list has every scope.
         let controls = Controls(service: service)
-        v1.get("emulator/clock", use: controls.clock)
-        v1.post("emulator/clock", use: controls.advance)
-        v1.post("emulator/seed", use: controls.seed)
-        v1.get("emulator/stats", use: controls.stats)
-        v1.post("emulator/reset", use: controls.reset)
-        v1.post("emulator/faults", use: controls.faults)
+        let emulator = v1.group("emulator").add(middleware: ScopeMiddleware(scope: Self.controlScope))
+        emulator.get("clock", use: controls.clock)
+        emulator.post("clock", use: controls.advance)
+        emulator.post("seed", use: controls.seed)
+        emulator.get("stats", use: controls.stats)
+        emulator.post("reset", use: controls.reset)
+        emulator.post("faults", use: controls.faults)
         return router
     }
 
     /// The scopes a key may have, and the aliases Appwrite accepts for some.
     static let scopes: Set<String> = [
         "policies.read", "policies.write", "archives.read", "archives.write", "restorations.read", "restorations.write",
-        "databases.read", "buckets.read", "functions.read",
+        "databases.read", "buckets.read", "functions.read", controlScope,
     ]
+    /// The scope the emulator's controls (`/v1/emulator/*`) need; not one of Appwrite's.
+    static let controlScope = "emulator.control"
     static let scopeAliases = ["backups.policies.read": "policies.read", "backups.policies.write": "policies.write"]
 }

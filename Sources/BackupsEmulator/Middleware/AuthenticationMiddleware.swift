@@ -47,6 +47,17 @@ func require(_ scope: String, _ context: EmulatorContext) throws {
                        "app.\(context.project)@service (role: applications) missing scopes ([\"\(scope)\"])")
 }
 
+/// A route group's required scope, checked before any of its routes runs.
+struct ScopeMiddleware: RouterMiddleware {
+    typealias Context = EmulatorContext
+    let scope: String
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        try require(scope, context)
+        return try await next(request, context)
+    }
+}
+
 func constantTimeEqual(_ a: String, _ b: String) -> Bool {
     let x = Array(a.utf8)
     let y = Array(b.utf8)
