@@ -28,6 +28,9 @@ public struct APIKey: Sendable, Equatable, CustomStringConvertible, CustomDebugS
         return nil
     }
 
+    /// Appwrite's keys are a few hundred bytes; a key file is read no further than this.
+    public static let keyFileLimit = 64 * 1024
+
     public struct FileError: Error, CustomStringConvertible, Sendable {
         public let description: String
     }
@@ -35,8 +38,13 @@ public struct APIKey: Sendable, Equatable, CustomStringConvertible, CustomDebugS
     /// The key in a file (surrounding white space dropped). The message of a failure names the
     /// file, never what it holds.
     public static func read(fromFile path: String) throws(FileError) -> APIKey {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw FileError(description: "cannot read the key file \(path)")
+        let data: [UInt8]
+        do { data = try BoundedFile.read(path, limit: keyFileLimit) } catch {
+            switch error {
+            case .cannotRead: throw FileError(description: "cannot read the key file \(path)")
+            case .tooLarge(let limit):
+                throw FileError(description: "the key file \(path) is larger than \(BoundedFile.words(limit)): a key file holds one key")
+            }
         }
         let key = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !key.isEmpty else { throw FileError(description: "the key file \(path) is empty") }

@@ -237,9 +237,12 @@ extension Plan {
     }
 
     /// Reads a plan file, refusing anything but an unedited plan of a format this bkup knows.
+    /// A plan of 100,000 steps is about 50 MB; a plan file is read no further than this.
+    public static let sizeLimit = 256 << 20
+
     public static func read(_ text: [UInt8]) throws(FileError) -> Plan {
         let value: JSONValue
-        do { value = try JSONCodec.decode(text) } catch { throw FileError(description: "not JSON: \(error)") }
+        do { value = try JSONCodec.decode(text, limits: .init(refuseDuplicateKeys: true)) } catch { throw FileError(description: "not JSON: \(error)") }
         guard case .object(var o) = value, let version = o["bkupPlan"] else {
             throw FileError(description: "not a bkup plan (no \"bkupPlan\" field): make one with bkup --dry-run --plan-out FILE")
         }
@@ -266,8 +269,18 @@ extension Plan {
         }
         let plan = Plan(script: made["script"]?.stringValue, arguments: made["arguments"]?.arrayValue?.compactMap(\.stringValue) ?? [],
                         madeAt: madeAt, steps: steps, madeBy: made["by"]?.stringValue ?? "")
-        // What was read must say what was written: nothing dropped or added on the way.
-        guard plan.unsignedJSON == o else {
+        // What was read must say what was written: nothing dropped or added on the way. A step's
+        // summary is not read but made again from its request (anyone who edits the file can
+        // recompute its checksum, so review shows what the request does, never the file's words).
+        var expected = o
+        if case .array(let raw)? = o["steps"] {
+            expected["steps"] = .array(raw.enumerated().map { index, step in
+                guard case .object(var fields) = step, index < steps.count else { return step }
+                fields["summary"] = .string(steps[index].summary)
+                return .object(fields)
+            })
+        }
+        guard plan.unsignedJSON == expected else {
             throw FileError(description: "the plan has fields this bkup does not know or cannot read back: make the plan again with this bkup")
         }
         return plan
@@ -320,7 +333,7 @@ extension Plan.Step {
         }
         self.init(target: Plan.Target(endpoint: endpoint, project: project), operation: op, noun: noun, id: s["id"]?.stringValue,
                   body: s["request"]?["body"] ?? .object([:]), precondition: precondition, before: s["before"],
-                  resourceId: s["resourceId"]?.stringValue, summary: s["summary"]?.stringValue ?? "")
+                  resourceId: s["resourceId"]?.stringValue, summary: "")
         // The request must be one bkup would send: valid IDs, services, cron, retention; and the
         // step's ID the one it sends.
         do { _ = try request() } catch { throw Plan.FileError(description: error.message) }
@@ -330,5 +343,6 @@ extension Plan.Step {
         if operation == .create, noun != "policy", id != nil {
             throw Plan.FileError(description: "the service chooses a new \(noun)'s ID: the step cannot name one")
         }
+        summary = Planner.line(for: self)
     }
 }

@@ -168,6 +168,32 @@ public final class Planner: Sendable {
         return "+ policy \(id) (\(details.joined(separator: ", ")))"
     }
 
+    static func archiveLine(_ body: JSONValue) -> String {
+        let services = body["services"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        return "+ archive (\(services.joined(separator: "+"))\(body["resourceId"]?.stringValue.map { ", resource \($0)" } ?? ""))"
+    }
+
+    static func restorationLine(_ body: JSONValue) -> String {
+        let archiveId = body["archiveId"]?.stringValue ?? ""
+        let newId = body["newResourceId"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+        let newName = body["newResourceName"]?.stringValue.flatMap { $0.isEmpty ? nil : $0 }
+        let into = newId.map { "into new database \($0)\(newName.map { " (\"\($0)\")" } ?? "")" } ?? "in place"
+        return "+ restoration of archive \(archiveId) \(into)"
+    }
+
+    /// The line that says what a step's request does, made from the request itself: a plan
+    /// file's own "summary" text is never what review shows, since anyone who edits the file
+    /// can recompute its checksum.
+    static func line(for step: Plan.Step) -> String {
+        switch (step.operation, step.noun) {
+        case (.create, "policy"): return createLine(step.id ?? step.body["policyId"]?.stringValue ?? ID.uniqueMarker, step.body)
+        case (.create, "archive"): return archiveLine(step.body)
+        case (.create, _): return restorationLine(step.body)
+        case (.update, _): return updateLine(step.id ?? "", before: step.before, after: step.body)
+        case (.delete, _): return "- \(step.noun) \(step.id ?? "")"
+        }
+    }
+
     static func show(_ v: JSONValue?) -> String {
         switch v {
         case .string(let s)?: return s.contains(" ") || s.isEmpty ? "\"\(s)\"" : s
@@ -273,7 +299,7 @@ public final class Planner: Sendable {
                 services: services, resourceId: resourceId,
                 resourceType: resourceId == nil ? nil : ServiceType(rawValue: services.first ?? "")?.resourceType
             ).json
-            line = "+ archive (\(services.joined(separator: "+"))\(resourceId.map { ", resource \($0)" } ?? ""))"
+            line = Self.archiveLine(body)
             path = "/backups/archives/" + id
         } else {
             let archiveId = body["archiveId"]?.stringValue ?? ""
@@ -281,9 +307,7 @@ public final class Planner: Sendable {
                 id: id, createdAt: now, updatedAt: now, archiveId: archiveId, policyId: "", status: .completed, startedAt: nil,
                 migrationId: "", services: services, resources: [], options: .object([:])
             ).json
-            let newId = body["newResourceId"]?.stringValue, newName = body["newResourceName"]?.stringValue
-            let into = newId.map { "into new database \($0)\(newName.map { " (\"\($0)\")" } ?? "")" } ?? "in place"
-            line = "+ restoration of archive \(archiveId) \(into)"
+            line = Self.restorationLine(body)
             path = "/backups/restorations/" + id
         }
         let step = Plan.Step(target: target, operation: .create, noun: request.noun, id: nil, body: body,

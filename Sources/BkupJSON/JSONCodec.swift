@@ -129,10 +129,14 @@ public enum JSONCodec {
         public var maxBytes = Int.max
         /// Asked every 1,024 values; true ends the decode with a `.stopped` error.
         public var shouldStop: (() -> Bool)?
+        /// A key given twice in one object is an error, for files other people write (fleet and
+        /// plan files): where the last one wins, a reviewer reading the first is misled.
+        public var refuseDuplicateKeys = false
         public static let valueCost = 48
-        public init(maxBytes: Int = Int.max, shouldStop: (() -> Bool)? = nil) {
+        public init(maxBytes: Int = Int.max, shouldStop: (() -> Bool)? = nil, refuseDuplicateKeys: Bool = false) {
             self.maxBytes = maxBytes
             self.shouldStop = shouldStop
+            self.refuseDuplicateKeys = refuseDuplicateKeys
         }
     }
 
@@ -219,7 +223,12 @@ public enum JSONCodec {
             while true {
                 skipSpace()
                 guard pos < bytes.count, bytes[pos] == 0x22 else { throw fail("expected a string key") }
+                let keyAt = pos
                 let key = try parseString()
+                if limits.refuseDuplicateKeys, fields[key] != nil {
+                    pos = keyAt
+                    throw fail("the key \"\(key)\" is given twice in one object")
+                }
                 skipSpace()
                 guard pos < bytes.count, bytes[pos] == 0x3A else { throw fail("expected ':'") }
                 pos += 1

@@ -59,7 +59,10 @@ struct ConnectionChoice {
         if let endpoint = c.endpoint {
             c.emulatorStarter = nil
             guard c.apiKey != nil else {
-                throw BackupsError.argument("another endpoint needs its own key (key, keyFile or keyEnv): no key for \(endpoint)")
+                // A file gives no key of its own: only where to find one.
+                let ways: String
+                if case .file = author { ways = "keyFile or keyEnv" } else { ways = "key, keyFile or keyEnv" }
+                throw BackupsError.argument("another endpoint needs its own key (\(ways)): no key for \(endpoint)")
             }
         } else if let project {
             c.emulatorProject = project

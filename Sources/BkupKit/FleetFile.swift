@@ -37,6 +37,21 @@ public struct FleetFile: Sendable {
 
     /// Reads a fleet file; a Lua one is evaluated as configuration (`LuaConfiguration`), within
     /// `budget`. Every failure names the file.
+    /// The longest setting a fleet file may give (an endpoint URL, a path, a name).
+    static let settingLimit = 2048
+
+    /// Characters that change how a text prints rather than print: C0 and C1 controls, DEL, the
+    /// Unicode line and paragraph separators, and the bidirectional overrides and isolates.
+    static func disguises(_ c: Unicode.Scalar) -> Bool {
+        switch c.value {
+        case 0..<0x20, 0x7F...0x9F, 0x2028, 0x2029, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: return true
+        default: return false
+        }
+    }
+
+    /// A fleet of thousands of projects is well under a megabyte; a file is read no further.
+    public static let sizeLimit = 16 << 20
+
     public static func read(_ path: String, budget: LuaConfiguration.Budget = .init()) throws -> FleetFile {
         let value: JSONValue
         if path.hasSuffix(".lua") {
@@ -46,9 +61,14 @@ public struct FleetFile: Sendable {
                 throw FleetError("\(path): \(error)")
             }
         } else {
-            guard let data = FileManager.default.contents(atPath: path) else { throw FleetError("\(path): cannot read the fleet file") }
-            let bytes = Array(data)
-            do { value = try JSONCodec.decode(bytes) } catch {
+            let bytes: [UInt8]
+            do { bytes = try BoundedFile.read(path, limit: Self.sizeLimit) } catch {
+                switch error {
+                case .cannotRead: throw FleetError("\(path): cannot read the fleet file")
+                case .tooLarge(let limit): throw FleetError("\(path): the fleet file is larger than \(BoundedFile.words(limit))")
+                }
+            }
+            do { value = try JSONCodec.decode(bytes, limits: .init(refuseDuplicateKeys: true)) } catch {
                 let (line, column) = position(of: error.offset, in: bytes)
                 throw FleetError("\(path):\(line):\(column): not JSON: \(error.reason) (line \(line), column \(column))")
             }
@@ -76,9 +96,14 @@ public struct FleetFile: Sendable {
         func string(_ o: [String: JSONValue], _ key: String, _ where_: String) throws -> String? {
             guard let v = o[key] ?? top[key] else { return nil }
             guard case .string(let s) = v, !s.isEmpty else { throw FleetError("\(where_): \(key) must be a non-empty string") }
-            // A line break would be a header of its own, an escape a command to the terminal.
-            guard !s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
-                throw FleetError("\(where_): \(key) must be printable text (no line break, tab or control character)")
+            // A line break would be a header of its own, an escape a command to the terminal; a
+            // C1 control (U+009B is CSI), a Unicode line separator or a direction override
+            // disguises what a reviewer and the summary table read.
+            guard !s.unicodeScalars.contains(where: Self.disguises) else {
+                throw FleetError("\(where_): \(key) must be printable text (no line break, tab, control or direction character)")
+            }
+            guard s.utf8.count <= Self.settingLimit else {
+                throw FleetError("\(where_): \(key) is longer than \(Self.settingLimit) bytes")
             }
             return s
         }

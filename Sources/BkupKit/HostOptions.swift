@@ -50,6 +50,10 @@ public struct HostOptions: CommandOptions, Sendable {
         },
         Option("--project", value: "ID", environment: "APPWRITE_PROJECT_ID", help: "project ID",
                arguments: { $0.configuration.project.map { ["--project", $0] } ?? [] }) {
+            // It travels in a header: a line break would be one of its own.
+            guard !$1.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+                throw UsageError("--project: a project ID is printable text (no line break or control character)")
+            }
             $0.configuration.project = $1
             $0.configuration.origins["project"] = "--project"
         },
@@ -84,6 +88,7 @@ public struct HostOptions: CommandOptions, Sendable {
                arguments: { $0.configuration.dryRun ? ["--dry-run"] : [] }) { o, _ in o.configuration.dryRun = true },
         Option("--plan-out", value: "FILE", help: "a dry run (implied) that writes its plan to FILE, for bkup apply FILE",
                arguments: { $0.planOut.map { ["--plan-out", $0] } ?? [] }) {
+            if let problem = outputFileProblem($1) { throw UsageError("--plan-out: \(problem)") }
             $0.planOut = $1
             $0.configuration.dryRun = true
         },
@@ -106,6 +111,7 @@ public struct HostOptions: CommandOptions, Sendable {
             o.noPreflight = true
         },
         Option("--summary-json", value: "FILE", help: "write the fleet's summary (each project's status) to FILE as JSON") {
+            if let problem = outputFileProblem($1) { throw UsageError("--summary-json: \(problem)") }
             $0.summaryJSON = $1
         },
     ])
@@ -174,4 +180,20 @@ extension SettingNames {
     public static let commandLine = SettingNames(
         endpoint: "--endpoint or APPWRITE_ENDPOINT", project: "--project or APPWRITE_PROJECT_ID", apiKey: "--key-file or APPWRITE_API_KEY",
         limits: LimitNames(timeout: "--timeout", instructions: "--max-instructions", memory: "--max-memory", tasks: "--max-tasks"))
+}
+
+/// Why a file a run writes at its end (a plan, a fleet's summary) could not be written, said
+/// before the run starts: a run of an hour must not end in "cannot write" with exit status 0.
+func outputFileProblem(_ path: String) -> String? {
+    let folder = (path as NSString).deletingLastPathComponent
+    let directory = folder.isEmpty ? "." : folder
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+        return "cannot write \(path): there is no folder \(directory)"
+    }
+    guard access(directory, W_OK) == 0 else { return "cannot write \(path): the folder \(directory) is not writable" }
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+        return "cannot write \(path): it is a folder"
+    }
+    return nil
 }

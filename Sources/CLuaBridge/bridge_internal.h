@@ -23,6 +23,7 @@ typedef struct bkup_state {
   volatile uint64_t instructions;     // executed so far, counted in hook steps
   int hook_step;
   int64_t deadline_ns;                // CLOCK_MONOTONIC
+  double limit_seconds;               // the time limit as given, for its message (0: none)
   int memory_check;                   // the allocator went over the cap while Swift owned the stack
   int refused;                        // the allocator refused failed_size bytes (Lua owned the stack)
   const void *failed_ptr;             // the last refused allocation, to recognise Lua's retry after

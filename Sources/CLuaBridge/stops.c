@@ -126,8 +126,11 @@ int bkup_in_vm(lua_State *L) { return state_of(L)->running != NULL; }
 const char *bkup_instructions_message(lua_State *L) { return state_of(L)->uncounted_message; }
 
 void bkup_format_stop_messages(bkup_state *s) {
-  snprintf(s->timeout_message, sizeof s->timeout_message, "time limit exceeded: the script ran past its deadline%s",
-           s->limit_suffix[BKUP_STOP_TIMEOUT - BKUP_STOP_TIMEOUT]);
+  // The limit's own number, so that a log line says which deadline passed.
+  char limit[48] = "";
+  if (s->limit_seconds > 0) snprintf(limit, sizeof limit, " of %.10g s", s->limit_seconds);
+  snprintf(s->timeout_message, sizeof s->timeout_message, "time limit exceeded: the script ran past its deadline%s%s",
+           limit, s->limit_suffix[BKUP_STOP_TIMEOUT - BKUP_STOP_TIMEOUT]);
   snprintf(s->uncounted_message, sizeof s->uncounted_message,
            "instruction limit exceeded: the script ran past its instruction budget where no instruction can be counted%s",
            s->limit_suffix[BKUP_STOP_INSTRUCTIONS - BKUP_STOP_TIMEOUT]);
@@ -166,6 +169,8 @@ void bkup_set_limits(lua_State *L, uint64_t instructions, double seconds) {
   s->instructions = 0;
   s->hook_step = (instructions > 0 && instructions < 1000) ? (int)instructions : 1000;
   s->deadline_ns = deadline_after(seconds);
+  s->limit_seconds = s->deadline_ns ? seconds : 0;
+  bkup_format_stop_messages(s);
   bkup_arm(s, L);
 }
 

@@ -72,8 +72,9 @@ enum FleetCommand {
         done.wait()
         StandardStreams.write(run.summary())
         StandardStreams.flush()
-        run.writeJSON(to: summaryJSON, script: script)
-        let status = run.exitStatus
+        let written = run.writeJSON(to: summaryJSON, script: script)
+        // CI reads the summary: a run whose summary is missing did not end well.
+        let status = written || run.exitStatus != 0 ? run.exitStatus : 1
         guard let planOut = args.planOut else { return status }
         // One plan file for the whole fleet: each step is tagged with its project.
         let plan = Plan.merging(run.results().compactMap(\.plan), script: script, arguments: args.scriptArgs)

@@ -187,16 +187,24 @@ final class FleetRun: @unchecked Sendable {
     }
 
     /// Writes the JSON summary whole (a temporary file renamed), keys redacted.
-    func writeJSON(to path: String?, script: String?) { Self.write(json(script: script), to: path) }
+    @discardableResult
+    func writeJSON(to path: String?, script: String?) -> Bool { Self.write(json(script: script), to: path) }
 
-    static func write(_ value: JSONValue, to path: String?) {
-        guard let path else { return }
+    /// False (after saying so) when the file could not be written.
+    @discardableResult
+    static func write(_ value: JSONValue, to path: String?) -> Bool {
+        guard let path else { return true }
         let text = Secrets.shared.redact(((try? JSONCodec.encode(value, options: .init(pretty: true, sortKeys: true))) ?? "{}") + "\n")
         let temporary = path + ".partial"
         guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
             StandardStreams.writeError("bkup: --summary-json: cannot write \(path)\n")
-            return
+            return false
         }
-        if rename(temporary, path) != 0 { StandardStreams.writeError("bkup: --summary-json: cannot write \(path)\n") }
+        guard rename(temporary, path) == 0 else {
+            unlink(temporary)
+            StandardStreams.writeError("bkup: --summary-json: cannot write \(path)\n")
+            return false
+        }
+        return true
     }
 }

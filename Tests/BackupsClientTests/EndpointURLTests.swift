@@ -13,6 +13,15 @@ final class EndpointURLTests: XCTestCase {
             XCTAssertNotNil(EndpointURL.problem(bad), bad)
         }
         XCTAssertFalse(EndpointURL.problem("https://u:secret@h/v1")!.contains("secret"))
+        // However malformed the rest is, what stands before an @ is never quoted.
+        for malformed in ["http://user:s3cretPW@/v1", "https:/user:s3cretPW@host/v1", "user:s3cretPW@host/v1",
+                          "http://user:s3cretPW@[::1/v1", "ftp://user:s3cretPW@host/v1", "http://user:s3cretPW@h:0/v1",
+                          "http://user:s3cretPW@h/v1?x"] {
+            let problem = EndpointURL.problem(malformed)
+            XCTAssertNotNil(problem, malformed)
+            XCTAssertFalse(problem?.contains("s3cretPW") ?? true, "\(malformed): \(problem ?? "")")
+            if problem?.contains("'") == true { XCTAssertTrue(problem?.contains("…@") ?? false, "\(malformed): \(problem ?? "")") }
+        }
     }
 
     func testTheLikelyAPIOfAnEndpointWithoutV1() {

@@ -252,7 +252,7 @@ final class EmbeddingTests: XCTestCase {
             limited.settingNames = names
             let h = try BkupHost(configuration: limited)
             XCTAssertThrowsError(try h.run(string: "while true do end")) { error in
-                XCTAssertEqual((error as? LuaError)?.message, "time limit exceeded: the script ran past its deadline" + suffix)
+                XCTAssertEqual((error as? LuaError)?.message, "time limit exceeded: the script ran past its deadline of 0.2 s" + suffix)
             }
         }
     }

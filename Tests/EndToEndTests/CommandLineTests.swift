@@ -107,7 +107,7 @@ final class CommandLineTests: XCTestCase {
     func testLimitFlagsStopScriptsWithAClearError() throws {
         let loop = try runTool(["--timeout", "0.3", "-e", "while true do pcall(function() while true do end end) end"])
         XCTAssertEqual(loop.status, 1)
-        XCTAssertTrue(loop.stderr.hasPrefix(bkupName + ": time limit exceeded: the script ran past its deadline (--timeout)\nstack traceback:"), loop.stderr)
+        XCTAssertTrue(loop.stderr.hasPrefix(bkupName + ": time limit exceeded: the script ran past its deadline of 0.3 s (--timeout)\nstack traceback:"), loop.stderr)
         let count = try runTool(["--max-instructions", "10000", "-e", "for i = 1, 1e9 do end"])
         XCTAssertEqual(count.status, 1)
         XCTAssertTrue(count.stderr.hasPrefix(bkupName + ": instruction limit exceeded: the script ran more than 10000 instructions"), count.stderr)

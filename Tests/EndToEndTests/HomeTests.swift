@@ -49,8 +49,13 @@ final class HomeTests: XCTestCase {
         let script = try runTool(["help", "audit"], env: isolated)
         XCTAssertTrue(script.stdout.hasPrefix("usage: bkup run audit [flags]"), script.stdout)
         let unknown = try runTool(["help", "no.such.thing"], env: isolated)
-        XCTAssertEqual(unknown.status, 1)
+        XCTAssertEqual(unknown.status, 2, "an unknown topic is bad usage")
         XCTAssertTrue(unknown.stderr.contains("no topic 'no.such.thing'") && unknown.stderr.contains("ensure-policies"), unknown.stderr)
+        XCTAssertEqual(unknown.stderr.components(separatedBy: "doctor").count - 1, 2, "doctor the command and doctor the script, each named as what it is")
+        XCTAssertTrue(unknown.stderr.contains("the scripts of bkup run"), unknown.stderr)
+        let host = try runTool(["serve", "--host", "evil host", "--port", "0"], env: isolated)
+        XCTAssertEqual(host.status, 2, host.stderr)
+        XCTAssertTrue(host.stderr.contains("--host: 'evil host' is not an address or host name"), host.stderr)
     }
 
     /// Both commands read their options through one reader: the same forms, the same errors.

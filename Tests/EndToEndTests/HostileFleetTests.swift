@@ -222,6 +222,63 @@ final class HostileFleetTests: XCTestCase {
         XCTAssertTrue(named.stderr.contains("name must be printable text"), named.stderr)
     }
 
+    /// Characters that print as something else (a C1 CSI, NEL, a line separator, a direction
+    /// override) and a name of megabytes are refused as the C0 controls are.
+    func testANameThatDisguisesWhatItSaysOrFloodsTheTable() throws {
+        for disguise in ["\\u009b31m", "a\\u0085b", "a\\u2028b", "\\u202egnp.cod"] {
+            let r = try run(fleet: #"{"projects": [{"project": "alpha", "name": "x\#(disguise)"}]}"#)
+            XCTAssertEqual(r.status, 2, disguise + ": " + r.stdout + r.stderr)
+            XCTAssertTrue(r.stderr.contains("name must be printable text"), r.stderr)
+        }
+        let long = try run(fleet: #"{"projects": [{"project": "alpha", "name": "\#(String(repeating: "n", count: 100_000))"}]}"#)
+        XCTAssertEqual(long.status, 2)
+        XCTAssertTrue(long.stderr.contains("name is longer than 2048 bytes"), String(long.stderr.prefix(300)))
+    }
+
+    /// A setting given twice: a reviewer reads the first, JSON readers take the last. Refused,
+    /// with where the second one stands.
+    func testASettingGivenTwiceIsRefused() throws {
+        _ = try write("pr/own.key", "a-key-of-the-fleet-file")
+        let r = try run(fleet: #"{"projects": [{"project": "alpha", "endpoint": "\#(emulator.url)", "keyFile": "own.key",\#n "endpoint": "\#(stranger.url)"}]}"#)
+        XCTAssertEqual(r.status, 2, r.stdout + r.stderr)
+        XCTAssertTrue(r.stderr.contains("fleet.json:2:2: not JSON: the key \"endpoint\" is given twice in one object"), r.stderr)
+        XCTAssertEqual(stranger.received.count, 0)
+    }
+
+    /// A key file of gigabytes (sparse: it costs no disk) is refused at 64 KiB, never read whole;
+    /// the fleet file itself at 16 MiB; the operator's own --key-file alike.
+    func testHugeFilesAreRefusedWithoutBeingRead() throws {
+        let huge = dir + "/pr/huge.key"
+        XCTAssertTrue(FileManager.default.createFile(atPath: huge, contents: nil))
+        XCTAssertEqual(truncate(huge, 3 << 30), 0)
+        let r = try run(fleet: member(#""endpoint": "\#(stranger.url)", "keyFile": "huge.key""#))
+        XCTAssertEqual(r.status, 2, r.stdout + r.stderr)
+        XCTAssertTrue(r.stderr.contains("is larger than 64 KiB: a key file holds one key"), r.stderr)
+        let own = try runTool(["--key-file", huge, "--endpoint", emulator.url, "-e", "print(1)"], env: ["APPWRITE_PROJECT_ID": "alpha"])
+        XCTAssertEqual(own.status, 2, own.stdout + own.stderr)
+        XCTAssertTrue(own.stderr.contains("is larger than 64 KiB"), own.stderr)
+        let fleet = dir + "/pr/huge.json"
+        XCTAssertTrue(FileManager.default.createFile(atPath: fleet, contents: nil))
+        XCTAssertEqual(truncate(fleet, 1 << 30), 0)
+        let big = try runTool(["--fleet", fleet, dir + "/job.lua"], env: ["APPWRITE_API_KEY": key, "XDG_DATA_HOME": dir!])
+        XCTAssertEqual(big.status, 2, big.stdout + big.stderr)
+        XCTAssertTrue(big.stderr.contains("the fleet file is larger than 16 MiB"), big.stderr)
+        XCTAssertEqual(stranger.received.count, 0)
+    }
+
+    /// A file the run writes at its end is checked before it starts: no green run without it.
+    func testOutputFilesThatCannotBeWrittenAreUsageErrorsBeforeTheRun() throws {
+        let fleet = try write("pr/fleet.json", member(#""endpoint": "\#(emulator.url)""#))
+        for args in [["--summary-json", "/nonexistent/dir/s.json", "--fleet", fleet, dir + "/job.lua"],
+                     ["--plan-out", "/nonexistent/dir/p.json", dir + "/job.lua"],
+                     ["run", "--plan-out", dir + "/pr", "audit"]] {
+            let r = try runTool(["--key-file", keyPath, "--endpoint", emulator.url] + args, env: ["APPWRITE_PROJECT_ID": "alpha", "XDG_DATA_HOME": dir!])
+            XCTAssertEqual(r.status, 2, "\(args): " + r.stdout + r.stderr)
+            XCTAssertTrue(r.stderr.contains("cannot write"), r.stderr)
+            XCTAssertEqual(r.stdout, "", "nothing ran: \(r.stdout)")
+        }
+    }
+
     // MARK: a fleet file in Lua
 
     /// A Lua fleet file is configuration: it reads nothing, writes nothing, ends within a small

@@ -179,6 +179,18 @@ final class PlanTests: XCTestCase {
         o["checksum"] = .string("sha256:" + sum.stdout.prefix(64))
         edited = .object(o)
         try refused(try JSONCodec.encode(edited), "step 1: policy")
+        // Edited and signed again: review shows what the request does, never the file's own words.
+        var resigned = try JSONCodec.decode(good.replacingOccurrences(of: "\"retention\": 30", with: "\"retention\": 99"))
+        guard case .object(var r) = resigned else { return XCTFail() }
+        r["checksum"] = nil
+        let resum = try runProgram("/usr/bin/sha256sum", [], stdin: try JSONCodec.encode(.object(r), options: .init(sortKeys: true)))
+        r["checksum"] = .string("sha256:" + resum.stdout.prefix(64))
+        resigned = .object(r)
+        XCTAssertTrue(try JSONCodec.encode(resigned).contains("30d)"), "the file's summary still says 30 days")
+        let shown = try bkup("planned", ["plan", "show", try write("resigned.json", try JSONCodec.encode(resigned))])
+        XCTAssertEqual(shown.status, 0, shown.stderr)
+        XCTAssertTrue(shown.stdout.contains("+ policy bkup-db-0001 (databases, resource db-0001, 30 3 1 1 *, 99d)\n"), shown.stdout)
+        XCTAssertFalse(shown.stdout.contains("30d"), shown.stdout)
         let missing = try bkup("planned", ["apply", dir + "/none.json"])
         XCTAssertEqual(missing.status, 2)
         XCTAssertTrue(missing.stderr.contains("none.json: cannot read the file"), missing.stderr)

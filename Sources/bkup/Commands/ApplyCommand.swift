@@ -49,8 +49,14 @@ enum ApplyCommand {
     static func read(_ invocation: Invocation<Arguments>) -> Plan? {
         let path = invocation.operands[0]
         do {
-            guard let bytes = FileManager.default.contents(atPath: path) else { throw Plan.FileError(description: "cannot read the file") }
-            return try Plan.read(Array(bytes))
+            let bytes: [UInt8]
+            do { bytes = try BoundedFile.read(path, limit: Plan.sizeLimit) } catch {
+                switch error {
+                case .cannotRead: throw Plan.FileError(description: "cannot read the file")
+                case .tooLarge(let limit): throw Plan.FileError(description: "the plan file is larger than \(BoundedFile.words(limit))")
+                }
+            }
+            return try Plan.read(bytes)
         } catch {
             StandardStreams.writeError("\(invocation.commandName): \(path): \(error)\n")
             return nil

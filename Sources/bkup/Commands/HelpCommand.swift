@@ -60,11 +60,12 @@ enum HelpCommand {
             let entry = try host.run(string: "return require('bkup.help').entry(...)", args: [name])
             guard case .string(let signature)? = entry.first, entry.count > 1, case .string(let description) = entry[1] else {
                 StandardStreams.writeError("""
-                    bkup help: no topic '\(name)'. Topics: \(BkupCommands.tree.root.subcommands.map(\.name).joined(separator: ", ")), lua, \
-                    \(RunCommand.scripts.map(\.name).joined(separator: ", ")), or a name such as backups.rotate
+                    bkup help: no topic '\(name)'. Topics: the commands \(BkupCommands.tree.root.subcommands.map(\.name).joined(separator: ", ")); \
+                    lua; the scripts of bkup run (bkup run NAME --help): \(RunCommand.scripts.map(\.name).joined(separator: ", ")); \
+                    or a name such as backups.rotate
 
                     """)
-                return 1
+                return 2
             }
             print(signature + "\n  " + description)
             return 0

@@ -33,7 +33,14 @@ enum ServeCommand {
         "serve", usage: ["[options]"], summary: "run the local Backups emulator (bkup serve --help)",
         about: "Runs the local Backups emulator in the foreground.",
         options: [OptionSection("Options of bkup serve", [
-            Option("--host", value: "ADDR", help: "address to bind (default 127.0.0.1: loopback only)") { $0.config.host = $1 },
+            Option("--host", value: "ADDR", help: "address to bind (default 127.0.0.1: loopback only)") {
+                // A host name or an address literal: said now, not as a socket error after start.
+                let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:_%")
+                guard !$1.isEmpty, $1.utf8.count <= 253, $1.allSatisfy(allowed.contains) else {
+                    throw UsageError("--host: '\($1)' is not an address or host name (e.g. 127.0.0.1, ::1, 0.0.0.0)")
+                }
+                $0.config.host = $1
+            },
             Option("--port", value: "N", help: "port (default 8080; 0 picks a free one)") {
                 $0.config.port = try OptionValue.integer($1, "--port", in: 0...65535, "0-65535")
             },
