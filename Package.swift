@@ -94,7 +94,8 @@ let package = Package(
             plugins: ["EmbedStdlib"]),
         .executableTarget(
             name: "bkup",
-            dependencies: ["BkupKit", "BkupCommandLine", "BkupJSON", "LuaRuntime", "BackupsClient", "BackupsEmulator", "BackupsModels", "CLineEdit", "CStdio"],
+            dependencies: ["BkupKit", "BkupCommandLine", "BkupJSON", "LuaRuntime", "BackupsClient", "BackupsEmulator", "BackupsModels", "CLineEdit", "CStdio",
+                           .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: fastStart,
             // Release builds start faster without exported symbols (the Swift runtime's dladdr at
             // start-up scans them all) and without position independence (no relocations to
