@@ -44,7 +44,7 @@ enum MonitorRun {
         }
         let board = MonitorBoard(names: names, interval: options.interval)
         let limit = names.count > 1 ? max(1, args.fleetConcurrency) : 1
-        if names.count > 1 { StandardStreams.writeError("bkup monitor: fleet of \(names.count) projects (\(limit) at once)\n") }
+        if names.count > 1 { StandardStreams.writeError("bkup monitor: fleet: \(names.count) projects (\(limit) at once)\n") }
 
         let done = DispatchSemaphore(value: 0)
         let status = LockedStatus()

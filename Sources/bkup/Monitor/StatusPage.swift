@@ -96,7 +96,7 @@ enum StatusPage {
     static func iso(_ t: Double) -> String {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime]
-        return f.string(from: Date(timeIntervalSince1970: t)).replacingOccurrences(of: "Z", with: " UTC").replacingOccurrences(of: "T", with: " ")
+        return f.string(from: Date(timeIntervalSince1970: t)).replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC")
     }
 
     static func age(_ s: Double) -> String {
