@@ -111,6 +111,38 @@ final class MonitorTests: XCTestCase {
         XCTAssertTrue(html.contains(#"<span class="c missed">!</span></td>"#), "db-0002's missed run is today")
     }
 
+    /// The page as a browser shows it: Debian's Chromium, headless, from the file alone (no
+    /// network). Its DOM holds every resource; its screenshot shows the badges' colours (red for
+    /// missed and failed, amber for unprotected, green for ok and completed days), which a blank or
+    /// unstyled page would not.
+    func testChromiumRendersThePage() throws {
+        let chromium = "/usr/bin/chromium"
+        guard FileManager.default.isExecutableFile(atPath: chromium) else {
+            return XCTFail("Chromium is not installed (tools/install-deps.sh installs Debian's chromium)")
+        }
+        try setUpProject()
+        let page = dir + "/page.html", shot = dir + "/page.png"
+        let r = try runTool(["monitor", "--once", "--html", page], env: env)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let browser = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--user-data-dir=\(dir!)/profile",
+                       "--window-size=1280,720"]
+        let home = ["HOME": dir!]
+        let dom = try runProgram(chromium, browser + ["--dump-dom", "file://" + page], env: home, timeout: 120)
+        XCTAssertEqual(dom.status, 0, dom.stderr)
+        for id in ["db-0001", "db-0002", "db-0003", "bucket-0001"] {
+            XCTAssertTrue(dom.stdout.contains(#"data-resource="\#(id)""#), "\(id) in the DOM: \(dom.stdout.prefix(2000))")
+        }
+        XCTAssertTrue(dom.stdout.contains(#"data-project="bkup-local" data-state="missed""#), dom.stdout)
+        let taken = try runProgram(chromium, browser + ["--screenshot=" + shot, "file://" + page], env: home, timeout: 120)
+        XCTAssertEqual(taken.status, 0, taken.stderr)
+        let colours = try runProgram("/usr/bin/python3", [packageRoot + "/Tests/EndToEndTests/png_colors.py", shot, "cc3333", "dd9900", "33aa33"])
+        XCTAssertEqual(colours.status, 0, colours.stderr)
+        let counts = (try? JSONCodec.decode(colours.stdout))?["counts"]
+        XCTAssertGreaterThan(counts?["cc3333"]?.intValue ?? 0, 1000, colours.stdout)  // the project's border, two badges, the failed and missed days
+        XCTAssertGreaterThan(counts?["dd9900"]?.intValue ?? 0, 200, colours.stdout)   // the unprotected badge
+        XCTAssertGreaterThan(counts?["33aa33"]?.intValue ?? 0, 200, colours.stdout)   // the ok badge and the completed days
+    }
+
     func testServesPollsWhatChangedAndShowsAProjectThatStopsAnsweringAsFailing() throws {
         try setUpProject()
         let monitor = try BackgroundProcess(bkupUnderTest, ["monitor", "--listen", "127.0.0.1:0", "--interval", "0.2"], env: env,

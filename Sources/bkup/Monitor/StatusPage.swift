@@ -31,7 +31,7 @@ enum StatusPage {
 
     static func summary(_ projects: [ProjectHealth]) -> String {
         let failing = projects.filter { $0.state != "ok" }.count
-        return "\(projects.count) project\(projects.count == 1 ? "" : "s"), " + (failing == 0 ? "all healthy" : "\(failing) need attention")
+        return "\(projects.count) project\(projects.count == 1 ? "" : "s"), " + (failing == 0 ? "all healthy" : "\(failing) need\(failing == 1 ? "s" : "") attention")
     }
 
     static func section(_ p: ProjectHealth) -> String {
@@ -52,7 +52,7 @@ enum StatusPage {
             }.joined() + "</ul>\n"
         }
         out += "<table><thead><tr><th>resource</th><th>kind</th><th>state</th><th>protected by</th><th>newest completed</th>"
-            + "<th>age</th><th>size</th><th>failed (7 d)</th><th>next run</th><th>calendar from \(escape(data.calendarFirst)) (\(data.days) days)</th></tr></thead><tbody>\n"
+            + "<th>age</th><th>size</th><th>failed (7 d)</th><th>next run</th><th title=\"from \(escape(data.calendarFirst))\">last \(data.days) days</th></tr></thead><tbody>\n"
         for r in data.resources {
             out += "<tr class=\"resource \(r.state)\" data-resource=\"\(escape(r.id))\" data-kind=\"\(escape(r.kind))\" data-state=\"\(r.state)\">"
             out += "<td>\(escape(r.name))" + (r.name == r.id ? "" : " <small>\(escape(r.id))</small>") + "</td>"
@@ -70,10 +70,10 @@ enum StatusPage {
         body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fff}h1{margin:0 0 .2em}
         .meta{color:#666;margin:.2em 0}section.project{border:1px solid #ccc;border-left:6px solid #3a3;border-radius:4px;padding:.5em 1em;margin:1em 0}
         section.failing,section.missed,section.failed{border-left-color:#c33}section.unprotected{border-left-color:#d90}
-        table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:3px 8px;border-bottom:1px solid #eee;white-space:nowrap}
+        table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:3px 6px;border-bottom:1px solid #eee;white-space:nowrap}
         th{font-weight:600;background:#f6f6f6}.badge{display:inline-block;padding:0 6px;border-radius:3px;color:#fff;font-size:12px;background:#3a3}
         .badge.failing,.badge.missed,.badge.failed{background:#c33}.badge.unprotected{background:#d90}.error{color:#c33;font-weight:600}
-        .calendar{font-family:monospace;letter-spacing:0}.c{display:inline-block;width:10px;text-align:center;color:#fff}
+        .calendar{font:10px/1 monospace}.c{display:inline-block;width:7px;margin-right:1px;text-align:center;color:#fff}
         .c.completed{background:#3a3}.c.running{background:#39c}.c.failed{background:#c33}.c.missed{background:#d90}
         .c.expired{background:#bbb}.c.none{background:#eee;color:#999}.legend{color:#555}.findings{color:#933}
         """
