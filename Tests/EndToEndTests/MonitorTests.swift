@@ -185,6 +185,28 @@ final class MonitorTests: XCTestCase {
         XCTAssertFalse(monitor.stderr.text.contains(key))
     }
 
+    /// A policy without a resourceId covers every database of the project; its archives count for each.
+    func testAProjectWidePolicyCoversEveryResourceOfItsService() throws {
+        let other = env.merging(["APPWRITE_PROJECT_ID": "other"]) { $1 }
+        let setup = try runTool(["-e", #"""
+            backups.emulator.seed{databases = 2, buckets = 1}
+            backups.policies.create{id = "all-dbs", services = {"databases"}, retention = 7, schedule = "0 2 * * *"}
+            local dates = require("bkup.dates")
+            local now = dates.parse(backups.now())
+            backups.emulator.advance(dates.parse(cron.next("0 2 * * *", 1, now)[1]) - now + 3600)
+            """#], env: other)
+        XCTAssertEqual(setup.status, 0, setup.stderr)
+        let r = try runTool(["monitor", "--once"], env: other)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for id in ["db-0001", "db-0002"] {
+            let labels = #"{project="other",kind="database",resource="\#(id)"}"#
+            XCTAssertEqual(sample(r.stdout, "bkup_resource_protected" + labels), 1, r.stdout)
+            XCTAssertEqual(sample(r.stdout, "bkup_resource_missed_runs" + labels), 0, r.stdout)
+            XCTAssertEqual(sample(r.stdout, #"bkup_archives{project="other",kind="database",resource="\#(id)",status="completed"}"#), 1, r.stdout)
+        }
+        XCTAssertEqual(sample(r.stdout, #"bkup_resource_protected{project="other",kind="bucket",resource="bucket-0001"}"#), 0, r.stdout)
+    }
+
     func testListenAndIntervalAreChecked() throws {
         for (args, message) in [(["--interval", "0"], "--interval: a number of seconds from 0.1 to 604800 (a week) expected, got '0'"),
                                 (["--listen", "127.0.0.1"], "--listen: ADDR:PORT expected, got '127.0.0.1'"),

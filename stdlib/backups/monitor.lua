@@ -168,18 +168,29 @@ function Monitor:poll()
   local policies = self:readAll(b.policies.list, "policies")
   local changed = self:readArchives(policies, now)
 
-  local archives, byResource = {}, {}
+  -- An archive or policy without a resourceId is the project's: it stands for every resource
+  -- of its services (each gets a copy naming it), so that the judgement and the calendar see it.
+  local function each(record, fn)
+    if record.resourceId then return fn(record) end
+    for _, r in ipairs(resources) do
+      if covers(record, r.listKind, r.id) then fn(setmetatable({ resourceId = r.id }, { __index = record })) end
+    end
+  end
+  local archives, byResource, perResource, policyRows = {}, {}, {}, {}
   for _, a in pairs(self.archives) do
     archives[#archives + 1] = a
-    local id = a.resourceId or "(project)"
-    byResource[id] = byResource[id] or {}
-    table.insert(byResource[id], a)
+    each(a, function(copy)
+      perResource[#perResource + 1] = copy
+      byResource[copy.resourceId] = byResource[copy.resourceId] or {}
+      table.insert(byResource[copy.resourceId], copy)
+    end)
   end
+  for _, p in ipairs(policies) do each(p, function(copy) policyRows[#policyRows + 1] = copy end) end
   local missedBy = {}
   for _, m in ipairs(schedules.missed(policies, archives, now)) do missedBy[m.policy["$id"]] = #m.runs end
   local ids = {}
   for i, r in ipairs(resources) do ids[i] = r.id end
-  local calendar = pictures.cells(archives, { days = M.days, now = now, policies = policies, resources = ids })
+  local calendar = pictures.cells(perResource, { days = M.days, now = now, policies = policyRows, resources = ids })
 
   local out, findings = json.array {}, json.array {}
   for _, r in ipairs(resources) do

@@ -55,9 +55,9 @@ enum StatusPage {
             + "<th>age</th><th>size</th><th>failed (7 d)</th><th>next run</th><th title=\"from \(escape(data.calendarFirst))\">last \(data.days) days</th></tr></thead><tbody>\n"
         for r in data.resources {
             out += "<tr class=\"resource \(r.state)\" data-resource=\"\(escape(r.id))\" data-kind=\"\(escape(r.kind))\" data-state=\"\(r.state)\">"
-            out += "<td>\(escape(r.name))" + (r.name == r.id ? "" : " <small>\(escape(r.id))</small>") + "</td>"
+            out += "<td class=\"wrap\">\(escape(r.name))" + (r.name == r.id ? "" : " <small>\(escape(r.id))</small>") + "</td>"
             out += "<td>\(escape(r.kind))</td><td><span class=\"badge \(r.state)\">\(r.state)</span></td>"
-            out += "<td>" + (r.protected ? escape(r.policies.joined(separator: ", ")) : "<b>none</b>" + (r.policies.isEmpty ? "" : " (disabled: \(escape(r.policies.joined(separator: ", "))))")) + "</td>"
+            out += "<td class=\"wrap\">" + (r.protected ? escape(r.policies.joined(separator: ", ")) : "<b>none</b>" + (r.policies.isEmpty ? "" : " (disabled: \(escape(r.policies.joined(separator: ", "))))")) + "</td>"
             out += "<td>\(r.lastCompleted.map(iso) ?? "never")</td><td>\(r.lastCompletedAge.map(age) ?? "-")</td>"
             out += "<td>\(r.lastSize.map(size) ?? "-")</td><td>\(r.failures)</td><td>\(r.nextScheduled.map(iso) ?? "-")</td>"
             out += "<td class=\"calendar\">" + r.calendar.map { "<span class=\"c \(cellClass[$0] ?? "none")\">\(escape(String($0)))</span>" }.joined() + "</td>"
@@ -67,10 +67,10 @@ enum StatusPage {
     }
 
     static let style = """
-        body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fff}h1{margin:0 0 .2em}
+        body{font:13px/1.4 system-ui,sans-serif;margin:1.5em;color:#222;background:#fff}h1{margin:0 0 .2em}
         .meta{color:#666;margin:.2em 0}section.project{border:1px solid #ccc;border-left:6px solid #3a3;border-radius:4px;padding:.5em 1em;margin:1em 0}
         section.failing,section.missed,section.failed{border-left-color:#c33}section.unprotected{border-left-color:#d90}
-        table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:3px 6px;border-bottom:1px solid #eee;white-space:nowrap}
+        table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:3px 6px;border-bottom:1px solid #eee;white-space:nowrap}td.wrap{white-space:normal}
         th{font-weight:600;background:#f6f6f6}.badge{display:inline-block;padding:0 6px;border-radius:3px;color:#fff;font-size:12px;background:#3a3}
         .badge.failing,.badge.missed,.badge.failed{background:#c33}.badge.unprotected{background:#d90}.error{color:#c33;font-weight:600}
         .calendar{font:10px/1 monospace}.c{display:inline-block;width:7px;margin-right:1px;text-align:center;color:#fff}
@@ -96,7 +96,7 @@ enum StatusPage {
     static func iso(_ t: Double) -> String {
         let f = ISO8601DateFormatter()
         f.formatOptions = [.withInternetDateTime]
-        return f.string(from: Date(timeIntervalSince1970: t)).replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC")
+        return f.string(from: Date(timeIntervalSince1970: t)).prefix(16).replacingOccurrences(of: "T", with: " ") + " UTC"
     }
 
     static func age(_ s: Double) -> String {
