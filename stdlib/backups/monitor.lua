@@ -169,28 +169,48 @@ function Monitor:poll()
   local changed = self:readArchives(policies, now)
 
   -- An archive or policy without a resourceId is the project's: it stands for every resource
-  -- of its services (each gets a copy naming it), so that the judgement and the calendar see it.
-  local function each(record, fn)
-    if record.resourceId then return fn(record) end
-    for _, r in ipairs(resources) do
-      if covers(record, r.listKind, r.id) then fn(setmetatable({ resourceId = r.id }, { __index = record })) end
-    end
+  -- of its services (the judgement gets a copy naming each), so that each resource sees it.
+  local archives, byResource = {}, {}
+  local function add(a, id)
+    byResource[id] = byResource[id] or {}
+    table.insert(byResource[id], a)
   end
-  local archives, byResource, perResource, policyRows = {}, {}, {}, {}
   for _, a in pairs(self.archives) do
     archives[#archives + 1] = a
-    each(a, function(copy)
-      perResource[#perResource + 1] = copy
-      byResource[copy.resourceId] = byResource[copy.resourceId] or {}
-      table.insert(byResource[copy.resourceId], copy)
-    end)
+    if a.resourceId then
+      add(a, a.resourceId)
+    else
+      for _, r in ipairs(resources) do
+        if covers(a, r.listKind, r.id) then add(setmetatable({ resourceId = r.id }, { __index = a }), r.id) end
+      end
+    end
   end
-  for _, p in ipairs(policies) do each(p, function(copy) policyRows[#policyRows + 1] = copy end) end
   local missedBy = {}
   for _, m in ipairs(schedules.missed(policies, archives, now)) do missedBy[m.policy["$id"]] = #m.runs end
   local ids = {}
   for i, r in ipairs(resources) do ids[i] = r.id end
-  local calendar = pictures.cells(perResource, { days = M.days, now = now, policies = policyRows, resources = ids })
+  local calendar = pictures.cells(archives, { days = M.days, now = now, policies = policies, resources = ids })
+  -- The project's rows, one a service (the same rule, once), drawn into each resource's row.
+  for _, kind in ipairs(KINDS) do
+    local wideArchives, widePolicies = {}, {}
+    for _, a in ipairs(archives) do
+      if not a.resourceId and covers(a, kind) then wideArchives[#wideArchives + 1] = a end
+    end
+    for _, p in ipairs(policies) do
+      if not p.resourceId and covers(p, kind) then widePolicies[#widePolicies + 1] = p end
+    end
+    if #wideArchives + #widePolicies > 0 then
+      local wide = pictures.cells(wideArchives, { days = M.days, now = now, policies = widePolicies, resources = { "(project)" } })
+      for _, r in ipairs(resources) do
+        local row = calendar.cells[r.id]
+        if r.listKind == kind and row then
+          for day, state in pairs(wide.cells["(project)"]) do
+            if not row[day] or pictures.rank[state] < pictures.rank[row[day]] then row[day] = state end
+          end
+        end
+      end
+    end
+  end
 
   local out, findings = json.array {}, json.array {}
   for _, r in ipairs(resources) do

@@ -131,6 +131,8 @@ local function cellsOf(archives, opts, fname)
 end
 
 function M.cells(archives, opts) return cellsOf(archives, opts, "cells") end
+--- The states' strength, 1 the strongest: where two fall on one day, the stronger is drawn.
+M.rank = RANK
 
 --- One row per resource, one cell per UTC day (the newest `days`, ending with today), by
 --- outcome; with a legend. opts: days (30), now (the service's clock), policies (their runs
