@@ -53,6 +53,16 @@ final class ProjectPoller: @unchecked Sendable {
         return report.ok, table.concat(report:lines(), "\\n"), backups.config.project
         """
 
+    static let pollChunk = """
+        local ok, result = pcall(__bkup_monitor.poll, __bkup_monitor)
+        return ok, ok and result or tostring(result), __bkup_monitor.requests, __bkup_monitor.fullReads
+        """
+
+    struct PollError: Error, CustomStringConvertible {
+        let message: String
+        var description: String { message }
+    }
+
     /// One poll: the board gets its data, or its error (the data before it stays, shown as
     /// failing). Returns whether it succeeded.
     @discardableResult
@@ -62,15 +72,20 @@ final class ProjectPoller: @unchecked Sendable {
             board.update(index) { $0.polls += 1 }
             return false
         }
+        // One run: the poll (its error as text) and the tally of requests, a failed poll's too.
         var outcome: Result<PollData, any Error>
+        var tally: [JSONValue] = []
         do {
-            let values = try await host.run(string: "return __bkup_monitor:poll()", chunkName: "=(bkup monitor)")
-            outcome = .success(try JSONValueDecoder().decode(PollData.self, from: values.first ?? .null))
+            let values = try await host.run(string: Self.pollChunk, chunkName: "=(bkup monitor)")
+            tally = Array(values.dropFirst(2))
+            if values.first?.boolValue == true {
+                outcome = .success(try JSONValueDecoder().decode(PollData.self, from: values.dropFirst().first ?? .null))
+            } else {
+                outcome = .failure(PollError(message: values.dropFirst().first?.stringValue ?? "the poll failed"))
+            }
         } catch {
             outcome = .failure(error)
         }
-        // Every request counts, a failed poll's too: the Lua side keeps the tally.
-        let tally = (try? await host.run(string: "return __bkup_monitor.requests, __bkup_monitor.fullReads", chunkName: "=(bkup monitor)")) ?? []
         let seconds = Date().timeIntervalSince(started)
         board.update(index) { p in
             p.polls += 1
