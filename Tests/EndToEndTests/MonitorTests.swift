@@ -207,6 +207,37 @@ final class MonitorTests: XCTestCase {
         XCTAssertEqual(sample(r.stdout, #"bkup_resource_protected{project="other",kind="bucket",resource="bucket-0001"}"#), 0, r.stdout)
     }
 
+    /// `bkup monitor CHECKS.lua`: the script runs after each poll with its data; its gauges join
+    /// /metrics (escaped, with the project's label) and the page, its findings the page's; a
+    /// script that fails makes the poll fail, and a gauge named like bkup's own is refused.
+    func testAChecksScriptAddsGaugesAndFindings() throws {
+        try setUpProject()
+        let script = dir + "/checks.lua"
+        try #"""
+            local data = ...
+            local unprotected = 0
+            for _, r in ipairs(data.resources) do if not r.protected then unprotected = unprotected + 1 end end
+            monitor.gauge("team_unprotected_resources", {team = 'ops "blue"'}, unprotected)
+            monitor.finding{check = "team", subject = "ops", detail = unprotected .. " resources without a policy"}
+            """#.write(toFile: script, atomically: true, encoding: .utf8)
+        let r = try runTool(["monitor", "--once", script], env: env)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(sample(r.stdout, #"team_unprotected_resources{project="bkup-local",team="ops \"blue\""}"#), 2, r.stdout)
+        let lint = try runProgram("/usr/bin/promtool", ["check", "metrics"], stdin: r.stdout)
+        XCTAssertEqual(lint.status, 0, lint.stdout + lint.stderr)
+        let page = dir + "/page.html"
+        XCTAssertEqual(try runTool(["monitor", "--once", "--html", page, script], env: env).status, 0)
+        let html = try String(contentsOfFile: page, encoding: .utf8)
+        XCTAssertTrue(html.contains("<li><b>team</b> ops: 2 resources without a policy</li>"), html)
+        XCTAssertTrue(html.contains("team_unprotected_resources{team=ops &quot;blue&quot;}</code> 2"), html)
+
+        try #"monitor.gauge("bkup_resource_protected", {}, 1)"#.write(toFile: script, atomically: true, encoding: .utf8)
+        let refused = try runTool(["monitor", "--once", script], env: env)
+        XCTAssertEqual(refused.status, 1, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("bad argument #1 to 'gauge' (a metric name expected"), refused.stderr)
+        XCTAssertEqual(sample(refused.stdout, #"bkup_monitor_poll_success{project="bkup-local"}"#), 0, refused.stdout)
+    }
+
     func testListenAndIntervalAreChecked() throws {
         for (args, message) in [(["--interval", "0"], "--interval: a number of seconds from 0.1 to 604800 (a week) expected, got '0'"),
                                 (["--listen", "127.0.0.1"], "--listen: ADDR:PORT expected, got '127.0.0.1'"),

@@ -242,4 +242,42 @@ function Monitor:poll()
   }
 end
 
+--- Runs a checks script's function with a poll's data (what `bkup monitor checks.lua` does after
+--- each poll). While it runs, the global `monitor` has `monitor.gauge(name, labels, value)` (a
+--- gauge of its own, name not starting with bkup_, labels a table of strings) and
+--- `monitor.finding{check=, subject=, detail=}`; what they add joins the data (snap.gauges,
+--- snap.findings), so that the page and /metrics show it. An error in the script is the poll's.
+function M.runChecks(checks, snap)
+  check.type(checks, "function", 1, "runChecks")
+  check.type(snap, "table", 2, "runChecks")
+  local gauges = json.array {}
+  local api = {}
+  function api.gauge(name, labels, value)
+    check.type(name, "string", 1, "gauge")
+    check.arg(name:match("^[%a_:][%w_:]*$") and not name:match("^bkup_"), 1, "gauge",
+      "a metric name expected ([a-zA-Z_:][a-zA-Z0-9_:]*, not starting with bkup_), got '" .. name .. "'")
+    check.type(labels, "table", 2, "gauge")
+    check.type(value, "number", 3, "gauge")
+    local plain = {}
+    for k, v in pairs(labels) do
+      check.arg(type(k) == "string" and k:match("^[%a_][%w_]*$") and k ~= "project", 2, "gauge",
+        "label names expected ([a-zA-Z_][a-zA-Z0-9_]*, not project), got '" .. tostring(k) .. "'")
+      plain[k] = tostring(v)
+    end
+    gauges[#gauges + 1] = { name = name, labels = plain, value = value + 0.0 }
+  end
+  function api.finding(f)
+    check.type(f, "table", 1, "finding")
+    snap.findings[#snap.findings + 1] = { check = tostring(f.check or "script"), subject = tostring(f.subject or ""),
+      detail = tostring(f.detail or "") }
+  end
+  local saved = rawget(_G, "monitor")
+  rawset(_G, "monitor", api)
+  local ok, err = pcall(checks, snap)
+  rawset(_G, "monitor", saved)
+  if not ok then error(err, 0) end
+  snap.gauges = gauges
+  return snap
+end
+
 return M

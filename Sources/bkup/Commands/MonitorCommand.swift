@@ -12,6 +12,7 @@ enum MonitorCommand {
         var interval = 60.0
         var once = false
         var html: String?
+        var checks: String?
 
         mutating func validate() throws {
             if html != nil && !once { throw UsageError("--html FILE writes one poll's page: it goes with --once") }
@@ -28,11 +29,12 @@ enum MonitorCommand {
     }
 
     static let command = Command<Arguments>(
-        "monitor", usage: ["[options] [--listen ADDR:PORT] [--interval SECONDS]", "[options] --once [--html FILE]"],
+        "monitor", usage: ["[options] [--listen ADDR:PORT] [--interval SECONDS] [CHECKS.lua]", "[options] --once [--html FILE] [CHECKS.lua]"],
         summary: "backup health as Prometheus metrics and a status page",
         about: "Polls the project (or every project of --fleet) every --interval seconds, reading only what changed since the poll "
             + "before, and serves the backup health at /metrics (Prometheus's text format) and / (a status page). It only reads; "
-            + "doctor's checks run at start. A project whose poll fails shows as failing. monitoring/alerts.yml has alert rules for it.",
+            + "doctor's checks run at start. A project whose poll fails shows as failing. CHECKS.lua, if given, runs after each poll "
+            + "with the poll's data and may add gauges and findings (monitor.gauge, monitor.finding). monitoring/alerts.yml has alert rules for it.",
         options: [OptionSection("Options of bkup monitor", [
             Option("--listen", value: "ADDR:PORT", help: "address and port to serve on (default 127.0.0.1:9464: loopback only; 0.0.0.0:PORT to serve others)") {
                 try $0.listen($1)
@@ -43,8 +45,11 @@ enum MonitorCommand {
             Option("--once", help: "poll once, print the metrics (or write --html FILE), exit 1 if a project failed") { o, _ in o.once = true },
             Option("--html", value: "FILE", help: "with --once: write the status page to FILE instead") { $0.html = $1 },
         ])],
-        globals: [Arguments.service, Arguments.fleet.only("--fleet", "--fleet-concurrency", "--key-dir", "--key-env")]
+        globals: [Arguments.service, Arguments.fleet.only("--fleet", "--fleet-concurrency", "--key-dir", "--key-env")],
+        operands: .some("CHECKS.lua", 0...1)
     ) { (invocation: Invocation<Arguments>, own: Options) in
-        MonitorRun.run(invocation.global, own)
+        var own = own
+        own.checks = invocation.operands.first
+        return MonitorRun.run(invocation.global, own)
     }
 }

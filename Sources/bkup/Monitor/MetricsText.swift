@@ -80,6 +80,13 @@ enum MetricsText {
                                                       ("enabled", String(policy.enabled))], 1)
             }
         }
+        // The checks script's gauges, a family a name, after bkup's own.
+        for p in projects {
+            for g in p.data?.gauges ?? [] {
+                if f[g.name] == nil { family(g.name, "gauge", "Set by the monitor's checks script (monitor.gauge).") }
+                f[g.name]!.add([("project", p.name)] + g.labels.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, g.value)
+            }
+        }
         var out = ""
         for name in order {
             let family = f[name]!

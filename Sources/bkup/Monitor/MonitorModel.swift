@@ -39,6 +39,13 @@ struct PollData: Codable, Sendable {
         var detail: String
     }
 
+    /// A gauge a checks script set (monitor.gauge).
+    struct Gauge: Codable, Sendable {
+        var name: String
+        var labels: [String: String]
+        var value: Double
+    }
+
     /// The service's clock at the poll (Unix seconds).
     var now: Double
     var resources: [Resource]
@@ -50,6 +57,7 @@ struct PollData: Codable, Sendable {
     var fullReads: Int
     var calendarFirst: String
     var days: Int
+    var gauges: [Gauge]?
 }
 
 /// A project as the monitor shows it: the newest good poll, and whether the last one failed.

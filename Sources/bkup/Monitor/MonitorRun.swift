@@ -40,7 +40,7 @@ enum MonitorRun {
             var c = configurations[i]
             let tag = names.count > 1 ? "[" + names[i] + "]" + String(repeating: " ", count: width - names[i].count) + " " : ""
             c.logPrefix = tag
-            return ProjectPoller(index: i, name: names[i], tag: tag, configuration: c)
+            return ProjectPoller(index: i, name: names[i], tag: tag, configuration: c, checks: options.checks)
         }
         let board = MonitorBoard(names: names, interval: options.interval)
         let limit = names.count > 1 ? max(1, args.fleetConcurrency) : 1

@@ -12,9 +12,12 @@ final class ProjectPoller: @unchecked Sendable {
     let name: String
     let tag: String
     let configuration: HostConfiguration
+    /// A checks script (`bkup monitor checks.lua`), run after each poll.
+    let checks: String?
     private var host: BkupHost?
 
-    init(index: Int, name: String, tag: String, configuration: HostConfiguration) {
+    init(index: Int, name: String, tag: String, configuration: HostConfiguration, checks: String?) {
+        self.checks = checks
         self.index = index
         self.name = name
         self.tag = tag
@@ -31,7 +34,7 @@ final class ProjectPoller: @unchecked Sendable {
             host.output = { text in StandardStreams.writeError(tag + text) }
             host.notice = { line in StandardStreams.writeError(tag + line + "\n") }
             self.host = host
-            let values = try await host.run(string: Self.startChunk, chunkName: "=(bkup monitor)")
+            let values = try await host.run(string: Self.startChunk, chunkName: "=(bkup monitor)", args: checks.map { [$0] } ?? [])
             let ok = values.first?.boolValue ?? false
             let lines = values.dropFirst().first?.stringValue ?? ""
             let project = values.dropFirst(2).first?.stringValue ?? ""
@@ -48,13 +51,19 @@ final class ProjectPoller: @unchecked Sendable {
     }
 
     static let startChunk = """
+        local checks = ...
         local report = backups.doctor()
         __bkup_monitor = require("backups.monitor").new()
+        if checks then __bkup_checks = assert(loadfile(checks)) end
         return report.ok, table.concat(report:lines(), "\\n"), backups.config.project
         """
 
     static let pollChunk = """
-        local ok, result = pcall(__bkup_monitor.poll, __bkup_monitor)
+        local ok, result = pcall(function()
+          local snap = __bkup_monitor:poll()
+          if __bkup_checks then require("backups.monitor").runChecks(__bkup_checks, snap) end
+          return snap
+        end)
         return ok, ok and result or tostring(result), __bkup_monitor.requests, __bkup_monitor.fullReads
         """
 

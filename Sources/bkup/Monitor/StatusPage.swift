@@ -51,6 +51,12 @@ enum StatusPage {
                 "<li><b>\(escape($0.check))</b> \(escape($0.subject)): \(escape($0.detail))</li>"
             }.joined() + "</ul>\n"
         }
+        if let gauges = data.gauges, !gauges.isEmpty {
+            out += "<ul class=\"gauges\">" + gauges.map { g in
+                "<li><code>\(escape(g.name)){\(escape(g.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")))}</code> "
+                    + "\(escape(MetricsText.number(g.value)))</li>"
+            }.joined() + "</ul>\n"
+        }
         out += "<table><thead><tr><th>resource</th><th>kind</th><th>state</th><th>protected by</th><th>newest completed</th>"
             + "<th>age</th><th>size</th><th>failed (7 d)</th><th>next run</th><th title=\"from \(escape(data.calendarFirst))\">last \(data.days) days</th></tr></thead><tbody>\n"
         for r in data.resources {
