@@ -205,6 +205,12 @@ final class MonitorTests: XCTestCase {
             XCTAssertEqual(sample(r.stdout, #"bkup_archives{project="other",kind="database",resource="\#(id)",status="completed"}"#), 1, r.stdout)
         }
         XCTAssertEqual(sample(r.stdout, #"bkup_resource_protected{project="other",kind="bucket",resource="bucket-0001"}"#), 0, r.stdout)
+        // In the calendar too: the databases' rows have the archive's day, the bucket's none.
+        let page = dir + "/page.html"
+        XCTAssertEqual(try runTool(["monitor", "--once", "--html", page], env: other).status, 0)
+        let rows = try String(contentsOfFile: page, encoding: .utf8).split(separator: "\n").filter { $0.contains("data-resource=") }
+        XCTAssertEqual(rows.filter { $0.contains("c completed") }.count, 2, rows.joined(separator: "\n"))
+        XCTAssertFalse(rows.first { $0.contains("bucket-0001") }?.contains("c completed") ?? true)
     }
 
     /// `bkup monitor CHECKS.lua`: the script runs after each poll with its data; its gauges join

@@ -107,7 +107,7 @@ local function covers(p, kind, id)
   for _, s in ipairs(p.services or {}) do
     if s == service then return p.resourceId == nil or p.resourceId == id end
   end
-  return p.resourceId == id
+  return id ~= nil and p.resourceId == id
 end
 
 local function newer(a, b) return b == nil or dates.parse(a["$createdAt"]) > dates.parse(b["$createdAt"]) end
