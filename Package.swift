@@ -94,7 +94,8 @@ let package = Package(
             plugins: ["EmbedStdlib"]),
         .executableTarget(
             name: "bkup",
-            dependencies: ["BkupKit", "BkupCommandLine", "BkupJSON", "LuaRuntime", "BackupsClient", "BackupsEmulator", "BackupsModels", "CLineEdit", "CStdio"],
+            dependencies: ["BkupKit", "BkupCommandLine", "BkupJSON", "LuaRuntime", "BackupsClient", "BackupsEmulator", "BackupsModels", "CLineEdit", "CStdio",
+                           .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: fastStart,
             // Release builds start faster without exported symbols (the Swift runtime's dladdr at
             // start-up scans them all) and without position independence (no relocations to
@@ -136,7 +137,7 @@ let package = Package(
             dependencies: ["BackupsEmulator", "BackupsClient", "BackupsModels", "BkupJSON", "BkupTestSupport",
                            .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "BkupKitTests", dependencies: ["BkupKit", "BkupCommandLine", "BackupsEmulator", "BackupsModels", "LuaRuntime", "BkupTestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["bkup", "BkupEmbedExample", "BkupJSON", "BkupTestSupport"], exclude: ["repl_pty.py", "confirm_pty.py", "tls_proxy.py", "types_walk.lua", "full_listener.py", "web_server.py"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["bkup", "BkupEmbedExample", "BkupJSON", "BkupTestSupport"], exclude: ["repl_pty.py", "confirm_pty.py", "tls_proxy.py", "types_walk.lua", "full_listener.py", "web_server.py", "png_colors.py"]),
     ] + fuzzDriver,
     swiftLanguageModes: [.v6]
 )

@@ -10,6 +10,10 @@ tools/sdk-venv.sh >/dev/null   # the official Python SDK and pyte, for the confo
 # Lint first: .luacheckrc declares the host's globals; stdlib, scripts, benchmarks and types.
 luacheck --quiet --formatter plain . || { echo "luacheck found problems (above)"; exit 1; }
 echo "luacheck: no warnings"
+# The alert rules that ship (monitoring/, README: Monitoring): valid, and their unit tests pass.
+promtool check rules monitoring/alerts.yml >/dev/null && promtool test rules monitoring/alerts_test.yml >/dev/null \
+  || { promtool test rules monitoring/alerts_test.yml; echo "promtool: the alert rules failed (above)"; exit 1; }
+echo "promtool: monitoring/alerts.yml checked, its tests pass"
 log=$(mktemp)
 shipped=$(mktemp -d)
 trap 'rm -f "$log"; rm -rf "$shipped"' EXIT

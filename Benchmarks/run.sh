@@ -147,3 +147,6 @@ Benchmarks/fleet.sh "$BKUP"
 
 echo; echo "== 11. a reviewed change: bkup apply of a 10,000-step plan vs the same 10,000 updates run directly (c=64)"
 Benchmarks/plan.sh "$BKUP"
+
+echo; echo "== 12. bkup monitor: 1,000 projects x 20 databases, a poll after the first vs a full re-read"
+Benchmarks/monitor.sh "$BKUP"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what bkup needs from Debian's packages, if it is missing: Lua 5.4 and libedit
-# (development files), SQLite, zlib, pkg-config, luacheck. Swift itself must already be on the PATH.
+# (development files), SQLite, zlib, pkg-config, luacheck, Prometheus and Chromium (bkup monitor's
+# tests). Swift itself must already be on the PATH.
 set -euo pipefail
 need=()
 pkg-config --exists lua5.4 2>/dev/null || need+=(liblua5.4-dev)
@@ -12,6 +13,8 @@ command -v pkg-config >/dev/null || need+=(pkg-config)
 command -v luacheck >/dev/null || need+=(lua-check)
 command -v openssl >/dev/null || need+=(openssl)   # the tests make TLS certificates
 command -v readelf >/dev/null || need+=(binutils)  # the tests check the installed binary is the release build
+command -v promtool >/dev/null || need+=(prometheus)  # bkup monitor's tests: promtool and a real Prometheus server
+command -v chromium >/dev/null || need+=(chromium)    # bkup monitor's tests: the status page in a headless browser
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -167,6 +167,8 @@ public enum Domains {
                                                            "a positive number of seconds up to 3155760000 (100 years)")
     /// Seconds a server asks a client to wait, or an epoch a rate limit resets at: finite.
     public static let headerSeconds = NumberDomain<Double>.reals(-1e15...1e15, "a finite number of seconds")
+    /// `bkup monitor --interval`: from a tenth of a second to a week.
+    public static let monitorInterval = NumberDomain<Double>.reals(0.1...604_800, "a number of seconds from 0.1 to 604800 (a week)")
     /// A fraction from 0 to 1 (a failure rate).
     public static let fraction = NumberDomain<Double>.reals(0...1, "a number from 0 to 1")
 }

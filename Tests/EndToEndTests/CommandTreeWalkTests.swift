@@ -11,16 +11,17 @@ final class CommandTreeWalkTests: XCTestCase {
     /// Who reads each global section (the design); the script form is "bkup".
     static let readers: [String: Set<String>] = [
         "Lua's options": ["bkup", "run"],
-        "The service": ["bkup", "run", "doctor", "apply"],
+        "The service": ["bkup", "run", "doctor", "apply", "monitor"],
         "Dry runs and plans": ["bkup", "run"],
-        "Fleets": ["bkup", "run", "doctor", "apply"],
+        "Fleets": ["bkup", "run", "doctor", "apply", "monitor"],
         "Limits": ["bkup", "run", "doctor"],
         "Output": ["bkup", "run"],
     ]
     /// Options a command takes from a section it otherwise does not read, or leaves out of one it does.
-    static let exceptions: [String: Set<String>] = ["--fleet-concurrency": ["bkup", "run", "doctor"],
-                                                     "--summary-json": ["bkup", "run", "doctor"]]
-    static let commands = ["bkup", "run", "doctor", "apply", "plan show", "serve", "help"]
+    static let exceptions: [String: Set<String>] = ["--fleet-concurrency": ["bkup", "run", "doctor", "monitor"],
+                                                     "--summary-json": ["bkup", "run", "doctor"],
+                                                     "--no-preflight": ["bkup", "run", "doctor", "apply"]]
+    static let commands = ["bkup", "run", "doctor", "apply", "plan show", "serve", "monitor", "help"]
 
     var dir: String!
     var server: ServeProcess!
@@ -64,7 +65,7 @@ final class CommandTreeWalkTests: XCTestCase {
             let file = dir + "/readonly-key"
             try? "walk-readonly-0123456789\n".write(toFile: file, atomically: true, encoding: .utf8)
             return (["--key-file", file], { command, run, _ in
-                command == "doctor" ? run.stdout.contains("✘ scopes") : command == "apply" || run.stdout.contains("archives=general_unauthorized_scope") })
+                command == "doctor" || command == "monitor" ? run.stdout.contains("✘ scopes") : command == "apply" || run.stdout.contains("archives=general_unauthorized_scope") })
         case "--self-signed": return ([option], none)
         case "--ca-file": return (["--ca-file", "/etc/ssl/certs/ca-certificates.crt"], none)
         case "--concurrency", "--endpoint-concurrency": return ([option, "3"], none)
@@ -101,6 +102,8 @@ final class CommandTreeWalkTests: XCTestCase {
         // Read, then its help: it would serve until stopped.
         case "serve": ["--port", "0", "--in-memory", "--help"]
         case "help": ["run"]
+        // One poll, its metrics on stdout (doctor's first line and the fleet's size on stderr).
+        case "monitor": ["--once"]
         default: []
         }
         if command == "bkup" { return before ? option + rest : rest + option }
@@ -178,6 +181,8 @@ final class CommandTreeWalkTests: XCTestCase {
             let section = sections[c.option]!
             let reads = Self.exceptions[c.option] ?? Self.readers[section]!
             let effect = sample(c.option)!.effect
+            // bkup monitor --once prints the metrics: what shows an option's effect is on stderr.
+            let seen = c.command == "monitor" ? Run(status: run.status, stdout: run.stdout + run.stderr, stderr: run.stderr) : run
             var problem: String?
             if c.command == "bkup" && !c.before {
                 // After the script: the script's arguments, as in lua.
@@ -186,7 +191,7 @@ final class CommandTreeWalkTests: XCTestCase {
                 if run.status == 2 || run.stderr.contains("usage: ") { problem = "refused, but it is an option of \(c.command)'s own" }
             } else if reads.contains(c.command) {
                 if run.status == 2 || run.stderr.contains("usage: ") { problem = "refused, but \(c.command) reads it" }
-                else if !effect(c.command, run, c.arguments) { problem = "accepted, but without its effect" }
+                else if !effect(c.command, seen, c.arguments) { problem = "accepted, but without its effect" }
             } else {
                 let who = c.command == "bkup" ? "bkup" : "bkup " + c.command
                 if run.status != 2 || !run.stderr.contains("\(c.option) (\(section)) does not apply to \(who)") {

@@ -15,7 +15,7 @@ import Glibc
 /// - a line marked `(your Appwrite)` needs a real endpoint and is not run;
 /// - a server (`bkup serve ...`) is started, asked one request, and stopped with Ctrl-C.
 final class ReadmeTests: XCTestCase {
-    static let sections = ["Using it", "Ready-to-run scripts", "Fleets", "Reviewed changes", "Limits", "Editors"]
+    static let sections = ["Using it", "Ready-to-run scripts", "Fleets", "Reviewed changes", "Limits", "Editors", "Monitoring"]
     static let notRunHere = "(your Appwrite)"
 
     struct Example {

@@ -62,7 +62,7 @@ end
 local function seconds(t, what)
   if type(t) == "number" then return t end
   local s, err = dates.parse(t)
-  if not s then error("calendar: " .. what .. ": " .. err, 3) end
+  if not s then error("calendar: " .. what .. ": " .. err, 4) end
   return s
 end
 
@@ -72,24 +72,20 @@ local function label(text, width)
   return text .. string.rep(" ", width - n)
 end
 
---- One row per resource, one cell per UTC day (the newest `days`, ending with today), by
---- outcome; with a legend. opts: days (30), now (the service's clock), policies (their runs
---- that were missed are marked missed, and days wholly past their retention are marked so:
---- backups.schedules, the audit's rule), color (default: on a terminal without NO_COLOR),
---- resources (the rows, in order).
-function M.calendar(archives, opts)
-  check.type(archives, "table", 1, "calendar")
+--- The calendar's cells as data: {first = the first UTC day (days since 1970), today =, order =
+--- the rows' ids, cells = {[id] = {[day] = state}}} where a state is one of "completed",
+--- "running", "failed", "missed", "expired" (a day without one is "none"). The rule of
+--- M.calendar, which draws these; opts as there (without color).
+local function cellsOf(archives, opts, fname)
+  check.type(archives, "table", 1, fname, false, 2)
   opts = check.options(opts, { days = "integer", now = "string|number", policies = "table", color = "boolean",
-    resources = "list" }, 2, "calendar")
+    resources = "list" }, 2, fname, 2)
   local days = opts.days or 30
-  check.arg(days >= 1 and days <= 3660, 2, "calendar", "days must be an integer from 1 to 3660")
+  check.arg(days >= 1 and days <= 3660, 2, fname, "days must be an integer from 1 to 3660", 2)
   local policies = opts.policies or {}
-  local color = opts.color
-  if color == nil then color = terminal.color() end
   local now = seconds(opts.now or backups.now(), "now")
   local today = now // 86400
   local first = today - days + 1
-
   local cells, order, seen = {}, {}, {}
   local function row(id)
     id = id or "(project)"
@@ -112,7 +108,7 @@ function M.calendar(archives, opts)
     if not old or RANK[state] < RANK[old] then r[day] = state end
   end
   for i, a in ipairs(archives) do
-    if type(a) ~= "table" then check.expected(a, "archive at " .. i, 1, "calendar") end
+    if type(a) ~= "table" then check.expected(a, "archive at " .. i, 1, fname, 2) end
     local state = a.status == "completed" and "completed" or a.status == "failed" and "failed"
       or RUNNING[a.status] and "running" or nil
     if state then mark(a.resourceId, seconds(a["$createdAt"], "archive " .. tostring(a["$id"])) // 86400, state) end
@@ -131,6 +127,23 @@ function M.calendar(archives, opts)
     end
   end
   if not opts.resources then table.sort(order) end
+  return { first = first, today = today, order = order, cells = cells, days = days }
+end
+
+function M.cells(archives, opts) return cellsOf(archives, opts, "cells") end
+--- The states' strength, 1 the strongest: where two fall on one day, the stronger is drawn.
+M.rank = RANK
+
+--- One row per resource, one cell per UTC day (the newest `days`, ending with today), by
+--- outcome; with a legend. opts: days (30), now (the service's clock), policies (their runs
+--- that were missed are marked missed, and days wholly past their retention are marked so:
+--- backups.schedules, the audit's rule), color (default: on a terminal without NO_COLOR),
+--- resources (the rows, in order).
+function M.calendar(archives, opts)
+  local data = cellsOf(archives, opts, "calendar")
+  local color = opts and opts.color
+  if color == nil then color = terminal.color() end
+  local first, today, order, cells, days = data.first, data.today, data.order, data.cells, data.days
 
   local width = 8
   for _, id in ipairs(order) do width = math.max(width, utf8.len(id) or #id) end

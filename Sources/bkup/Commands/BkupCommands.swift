@@ -10,6 +10,7 @@ enum BkupCommands {
         ApplyCommand.command,
         PlanCommand.command,
         ServeCommand.command,
+        MonitorCommand.command,
         HelpCommand.command,
     ]))
 
