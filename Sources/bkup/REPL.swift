@@ -257,6 +257,10 @@ final class REPL {
             kept.append(line)
         }
         while let last = kept.last, String(last).trimmingWhitespaceForREPL() == "(...tail calls...)" { kept.removeLast() }
+        // The line typed is the main chunk, as lua.c's traceback calls it (the REPL calls it `chunk`).
+        if let last = kept.last, last.hasSuffix(" in local 'chunk'") {
+            kept[kept.count - 1] = last.dropLast(" in local 'chunk'".count) + " in main chunk"
+        }
         return kept.joined(separator: "\n")
     }
 

@@ -14,12 +14,12 @@ from repl_screen import PROMPT, Terminal
 STATE = base.STATE
 
 
-def typed(t, line, prompt=PROMPT):
-    """Types a line and waits for the next prompt."""
+def typed(t, line, prompt=PROMPT, after=None):
+    """Types a line and waits for the next prompt (`after`, when the line changes it)."""
     t.wait_for_prompt(prompt=prompt)
     t.send(line + "\r")
     time.sleep(0.2)
-    t.wait_for_prompt(prompt=prompt, timeout=60)
+    t.wait_for_prompt(prompt=after or prompt, timeout=60)
 
 
 def shown(t, pred, what):
@@ -99,8 +99,27 @@ def long_result_pages(t):
     # Everything is still there for pretty() and json.encode().
     typed(t, "#json.decode(json.encode(_)).policies")
     shown(t, lambda l: l == "40", "40 policies in the JSON")
-    typed(t, "pretty(_)")
+    typed(t, "pretty(backups.policies.list{Query.limit(40)})")
     shown(t, lambda l: l == "  total = 40", "pretty's total")
+
+
+def cursor_pages(t):
+    policies(t, 40, "c")
+    t.send("\x0c")
+    typed(t, "backups.policies.each()")
+    lines = t.lines()
+    if not any(line.startswith('Type "it" for more') for line in lines):
+        raise AssertionError("no 'Type \"it\" for more' after a cursor's first page: %r" % lines)
+    first = [line for line in lines if line.startswith("c-")]
+    if len(first) != t.rows - 5 or first[0].split()[0] != "c-01":
+        raise AssertionError("the first page is not a screenful of records: %r" % lines)
+    t.send("\x0c")
+    typed(t, "it")
+    rest = [line for line in t.lines() if line.startswith("c-")]
+    if len(rest) != 40 - len(first) or rest[-1].split()[0] != "c-40":
+        raise AssertionError("it did not fetch the rest: %r" % t.lines())
+    if any(line.startswith('Type "it"') for line in t.lines()):
+        raise AssertionError("more offered after the last record")
 
 
 def record_as_fields(t):
@@ -152,20 +171,18 @@ def completion_of_everything(t):
 
 def use_switches_project(t):
     staging = "bkup[emulator/staging]> "
-    typed(t, "use('staging')", prompt=PROMPT)
-    t.wait_for_prompt(prompt=staging)
+    typed(t, "use('staging')", after=staging)
     shown(t, lambda l: l.startswith("using backups connection: http") and "project staging" in l, "what use says")
     typed(t, "backups.config.project", prompt=staging)
     shown(t, lambda l: l == '"staging"', "the project of backups")
     typed(t, "backups.policies.create{id = 'only-here', services = {'databases'}, retention = 1, schedule = '0 2 * * *'}.id",
           prompt=staging)
     typed(t, "use()", prompt=staging)
-    typed(t, "c = backups.connect{project = 'qa'}; use(c)", prompt=staging)
-    t.wait_for_prompt(prompt="bkup[emulator/qa]> ")
-    typed(t, "use(false)", prompt="bkup[emulator/qa]> ")
-    t.wait_for_prompt()
+    shown(t, lambda l: l.startswith("using backups connection") and "project staging" in l, "use() naming the current")
+    typed(t, "c = backups.connect{project = 'qa'}; use(c)", prompt=staging, after="bkup[emulator/qa]> ")
+    typed(t, "use(false)", prompt="bkup[emulator/qa]> ", after=PROMPT)
     typed(t, "pcall(backups.policies.get, 'only-here')")
-    shown(t, lambda l: l.startswith("false") and "not found" in l.lower(), "the policy absent from the first project")
+    shown(t, lambda l: l.startswith("false") and "backup_policy_not_found (404)" in l, "the policy absent from the first project")
 
 
 def help_covers_everything(t):
@@ -174,7 +191,7 @@ def help_covers_everything(t):
     text = "\n".join(t.lines())
     for name in ["connect", "fleet", "plan", "doctor", "waitAll", "rotate", "audit", "report", "retention", "schedules",
                  "equalAny", "unique", "spawn", "encode", "describe", "it()", "use("]:
-        if not re.search(r"(^|\s)%s" % re.escape(name), text):
+        if not re.search(r"(^|[\s.])%s" % re.escape(name), text):
             raise AssertionError("help() leaves out %s:\n%s" % (name, text))
     if max(len(line) for line in t.lines()) > t.columns:
         raise AssertionError("a line wider than the terminal")
@@ -202,6 +219,7 @@ if __name__ == "__main__":
     run("connection_reads_as_its_tostring", connection_reads_as_its_tostring)
     run("interrupted_once", interrupted_once)
     run("long_result_pages", long_result_pages)
+    run("cursor_pages", cursor_pages)
     run("record_as_fields", record_as_fields)
     run("completion_of_everything", completion_of_everything)
     run("use_switches_project", use_switches_project)

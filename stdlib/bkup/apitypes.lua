@@ -18,6 +18,10 @@ function M.parse(source)
   local function clear() doc, params, returns, fields, class = {}, {}, {}, {}, nil end
   local function add(name, entry)
     entry.name = name
+    for _, f in ipairs(entry.fields or {}) do
+      children[name] = children[name] or {}
+      children[name][f.name] = children[name][f.name] or "."
+    end
     entry.doc = table.concat(doc, " ")
     if entries[name] == nil then order[#order + 1] = name end
     entries[name] = entry
@@ -68,10 +72,6 @@ function M.parse(source)
         clear()
       elseif tname then
         add(tname, { kind = "table", fields = fields })
-        for _, f in ipairs(fields) do
-          children[tname] = children[tname] or {}
-          children[tname][f.name] = "."
-        end
         clear()
       elseif lname and class then
         localClass[lname] = class

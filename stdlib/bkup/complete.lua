@@ -73,6 +73,11 @@ function M.complete(word)
       v = v ~= nil and lookup(v, parts[i]) or nil
       if isConnection(v) then name = "backups" elseif name then name = name .. "." .. parts[i] end
     end
+    local mt = v ~= nil and getmetatable(v)
+    local declaredName = type(mt) == "table" and rawget(mt, "__name")
+    if not isConnection(v) and type(declaredName) == "string" and apitypes.index().children[declaredName] then
+      name = declaredName  -- task.Handle, backups.Error: what the types say of their class
+    end
     if v ~= nil then
       if type(v) == "string" then v = string end
       if type(v) ~= "table" and type(v) ~= "userdata" then return {} end

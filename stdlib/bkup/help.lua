@@ -298,37 +298,53 @@ function M.text(f, w)
   return table.concat(out, "\n")
 end
 
--- Every table of the API with the functions directly in it, in the types' order.
+-- Every table of the API with the functions directly in it: `backups` and its modules first,
+-- then the other globals, in the types' order; and apart, the classes whose methods results have.
 local function modules()
   local ix = apitypes.index()
-  local list, by = {}, {}
+  local list, methods, by = {}, {}, {}
   for _, name in ipairs(ix.order) do
     local e = ix.entries[name]
     if e.kind == "function" then
-      local parent, child = name:match("^(.*)[.:]([^.:]+)$")
+      local parent, sep, child = name:match("^(.*)([.:])([^.:]+)$")
       if parent and not by[parent] then
         by[parent] = {}
-        list[#list + 1] = parent
+        table.insert(sep == ":" and methods or list, parent)
       end
       if parent then table.insert(by[parent], child) end
     end
   end
-  return list, by
+  local function rank(m)
+    if m == "backups" then return 0 end
+    return m:match("^backups%.") and 1 or 2
+  end
+  local position = {}
+  for i, m in ipairs(list) do position[m] = i end
+  table.sort(list, function(a, b)
+    if rank(a) ~= rank(b) then return rank(a) < rank(b) end
+    return position[a] < position[b]
+  end)
+  return list, methods, by
 end
 
 --- The overview help() prints.
 function M.overview(w)
   w = w or width()
-  local list, by = modules()
+  local list, methods, by = modules()
   local pad = 0
   for _, m in ipairs(list) do pad = math.max(pad, #m) end
-  pad = math.min(pad, 24)
+  pad = math.min(pad, w // 3)
   local out = { M.wrap("bkup: Lua 5.4 with Appwrite's Backups service. Every function, by module "
     .. "(help(backups.policies.update) or help(\"backups.Error\") says more of one):", w) }
-  for _, m in ipairs(list) do
-    local head = "  " .. m .. string.rep(" ", pad - #m) .. "  "
-    out[#out + 1] = M.wrap(table.concat(by[m], " "), w, head, string.rep(" ", #head))
+  local function row(m, names)
+    local head = "  " .. m .. string.rep(" ", math.max(pad - #m, 0)) .. "  "
+    if #head > pad + 4 then head = "  " .. m .. " " end
+    out[#out + 1] = M.wrap(names, w, head, string.rep(" ", pad + 4))
   end
+  for _, m in ipairs(list) do row(m, table.concat(by[m], " ")) end
+  local of = {}
+  for _, m in ipairs(methods) do of[#of + 1] = m .. ":" .. table.concat(by[m], "/") .. "()" end
+  out[#out + 1] = M.wrap("Methods of results: " .. table.concat(of, "  "), w, "", "  ")
   out[#out + 1] = M.wrap("Records: bkup.BackupPolicy bkup.BackupArchive bkup.BackupRestoration bkup.Resource "
     .. "backups.Error (help(\"bkup.BackupPolicy\") lists the fields). Also require(\"bkup.args\"), "
     .. "require(\"bkup.dates\"), require(\"bkup.pretty\").", w)
@@ -337,9 +353,6 @@ function M.overview(w)
   out[#out + 1] = M.wrap("In the REPL: " .. table.concat(r, "  ") .. ". Tab completes; Ctrl-C stops a line; Ctrl-D leaves.", w)
   return table.concat(out, "\n")
 end
-
---- Where help() writes (the REPL shows it a screenful at a time).
-function M.print(text) print(text) end
 
 function M.help(f)
   if f == nil then

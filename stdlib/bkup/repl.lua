@@ -9,6 +9,32 @@ local view = require("bkup.view")
 local terminal = require("bkup.terminal")
 local color = false
 
+-- The iterators each() made in the REPL (shown a page at a time, as mongosh's cursors).
+local cursors = setmetatable({}, { __mode = "k" })
+local tracked = setmetatable({}, { __mode = "k" })
+
+--- Makes the each() of a connection's lists mark the iterators they return.
+function M.track(conn)
+  if type(conn) ~= "table" or tracked[conn] then return end
+  tracked[conn] = true
+  local lists = { rawget(conn, "policies"), rawget(conn, "archives"), rawget(conn, "restorations") }
+  local resources = rawget(conn, "resources")
+  if type(resources) == "table" then
+    for _, kind in ipairs({ "databases", "buckets", "functions" }) do lists[#lists + 1] = rawget(resources, kind) end
+  end
+  for _, list in ipairs(lists) do
+    local each = type(list) == "table" and rawget(list, "each")
+    if type(each) == "function" then
+      list.each = function(...)
+        local iter = each(...)
+        cursors[iter] = true
+        return iter
+      end
+    end
+  end
+end
+M.track(rawget(_G, "backups"))
+
 --- Runs a compiled chunk and shows its results, a screenful at most (`it` shows more);
 --- `_` holds the first.
 function M.eval(chunk, colored)
@@ -17,7 +43,9 @@ function M.eval(chunk, colored)
   if results.n > 0 then
     _G._ = results[1]
     local text
-    if results.n == 1 then
+    if results.n == 1 and cursors[results[1]] then
+      return view.showCursor(results[1], terminal.height(), color)
+    elseif results.n == 1 then
       text = view.render(results[1], { color = color, width = terminal.width() })
     else
       text = pretty.formatAll(results, results.n, { color = color })

@@ -40,6 +40,7 @@ function M.install(repl)
     else
       check.expected(target, "project ID, connection or settings", 1, "use", 2)
     end
+    repl.track(conn)
     _G.backups = conn
     repl.label = conn ~= first and label(conn, first, repl.defaultLabel) or nil
     print("using " .. tostring(conn))

@@ -3,6 +3,7 @@
 --                                               a page of a list with its count, one record as
 --                                               aligned fields, anything else as bkup.pretty
 --   view.show(text, rows)                       the first screenful; the rest waits for view.more
+--   view.showCursor(iter, rows)                 an each() iterator: the first page of records
 --   view.more(rows) --> false when nothing waits
 local pretty = require("bkup.pretty")
 
@@ -102,7 +103,7 @@ local function rowsOf(line, width)
 end
 
 local function page(rows, width, color)
-  local room = math.max(rows - 2, 1)  -- the last two rows: the note and the next prompt
+  local room = math.max(rows - 3, 1)  -- the line typed above, the note and the next prompt below
   local out, used = {}, 0
   while position <= #waiting do
     local r = rowsOf(waiting[position], width)
@@ -120,8 +121,39 @@ local function page(rows, width, color)
   end
 end
 
+-- A cursor (an each() iterator) shown a page at a time, and the record read ahead of the page
+-- (to know whether there is more).
+local cursor, ahead
+
+local function cursorPage(rows, color)
+  local batch = math.max(rows - 5, 1)  -- the line typed, the table's header and rule, the note, the prompt
+  local items = {}
+  if ahead ~= nil then items[1], ahead = ahead, nil end
+  while cursor and #items < batch do
+    local r = cursor()
+    if r == nil then cursor = nil else items[#items + 1] = r end
+  end
+  if cursor then
+    ahead = cursor()
+    if ahead == nil then cursor = nil end
+  end
+  if #items == 0 then
+    io.write(color and dim .. "(no records)" .. reset or "(no records)", "\n")
+    return
+  end
+  io.write(isRecordList(items) and table_(items, color) or pretty.format(items, { color = color }), "\n")
+  if cursor then io.write(color and dim .. 'Type "it" for more' .. reset or 'Type "it" for more', "\n") end
+end
+
+--- Shows a cursor's first page; `it` fetches the next.
+function M.showCursor(iter, rows, color)
+  waiting, cursor, ahead = nil, iter, nil
+  cursorPage(rows, color)
+end
+
 --- Shows text, a screenful at most; what does not fit waits for M.more.
 function M.show(text, rows, width, color)
+  cursor, ahead = nil, nil
   waiting, position = {}, 1
   for line in (text .. "\n"):gmatch("([^\n]*)\n") do waiting[#waiting + 1] = line end
   page(rows, width, color)
@@ -129,12 +161,14 @@ end
 
 --- The next screenful; false when nothing waits.
 function M.more(rows, width, color)
-  if not waiting then return false end
-  page(rows, width, color)
+  if waiting then
+    page(rows, width, color)
+  elseif cursor then
+    cursorPage(rows, color)
+  else
+    return false
+  end
   return true
 end
-
---- Forgets what waits (a new result replaces it).
-function M.reset() waiting = nil end
 
 return M
