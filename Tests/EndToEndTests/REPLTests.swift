@@ -30,16 +30,7 @@ final class REPLTests: XCTestCase {
     /// emulator renders (Tests/Terminal/repl_screen.py, pyte): the prompt is clean and bold with
     /// the cursor after it, results, completion, history and Ctrl-C draw where they belong.
     func testREPLOnAColourTerminalAsTheScreenShowsIt() throws {
-        let venv = try runProgram("/usr/bin/env", ["bash", packageRoot + "/tools/sdk-venv.sh"], timeout: 600)
-        XCTAssertEqual(venv.status, 0, venv.stderr)
-        let python = venv.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let state = NSTemporaryDirectory() + "bkup-screen-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: state) }
-        let r = try runProgram(python, [packageRoot + "/Tests/Terminal/repl_screen.py", bkupUnderTest, state], timeout: 300)
-        let lines = r.stdout.split(separator: "\n").map(String.init)
-        for line in lines where line.hasPrefix("FAIL") { XCTFail(line) }
-        XCTAssertEqual(lines.filter { $0.hasPrefix("ok ") }.count, 6, r.stdout + r.stderr)
+        try runScreenScenarios("repl_screen.py", expecting: 6)
     }
 
     /// Issue 32, read off the screen (Tests/Terminal/repl_fits.py, pyte): results a screenful at
@@ -47,16 +38,22 @@ final class REPLTests: XCTestCase {
     /// use(), help() of everything wrapped on words, tracebacks without the REPL's frames,
     /// connections as their tostring, one `interrupted!` per Ctrl-C.
     func testREPLAtMongoshsLevelAsTheScreenShowsIt() throws {
+        try runScreenScenarios("repl_fits.py", expecting: 10)
+    }
+
+    /// Runs a Tests/Terminal script (pyte, from tools/sdk-venv.sh) against the binary under test:
+    /// each scenario prints `ok NAME` or `FAIL NAME: why`.
+    private func runScreenScenarios(_ script: String, expecting count: Int) throws {
         let venv = try runProgram("/usr/bin/env", ["bash", packageRoot + "/tools/sdk-venv.sh"], timeout: 600)
         XCTAssertEqual(venv.status, 0, venv.stderr)
         let python = venv.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let state = NSTemporaryDirectory() + "bkup-fits-\(UUID().uuidString)"
+        let state = NSTemporaryDirectory() + "bkup-screen-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: state) }
-        let r = try runProgram(python, [packageRoot + "/Tests/Terminal/repl_fits.py", bkupUnderTest, state], timeout: 600)
+        let r = try runProgram(python, [packageRoot + "/Tests/Terminal/" + script, bkupUnderTest, state], timeout: 600)
         let lines = r.stdout.split(separator: "\n").map(String.init)
         for line in lines where line.hasPrefix("FAIL") { XCTFail(line) }
-        XCTAssertEqual(lines.filter { $0.hasPrefix("ok ") }.count, 10, r.stdout + r.stderr)
+        XCTAssertEqual(lines.filter { $0.hasPrefix("ok ") }.count, count, r.stdout + r.stderr)
     }
 
     /// help() is made from the editor types, which testTypesMatchTheRuntime compares with the

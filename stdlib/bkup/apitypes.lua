@@ -9,6 +9,25 @@ local cache
 
 local function trim(s) return (s:gsub("^%s+", ""):gsub("%s+$", "")) end
 
+-- A LuaCATS type at the start of s (`{ a: b, c: d }|nil` and `fun(x: y): z` keep their spaces)
+-- and what follows it.
+local function splitType(s)
+  s = s:gsub("^%s+", "")
+  local depth, i = 0, 1
+  while i <= #s do
+    local c = s:sub(i, i)
+    if c == "{" or c == "(" or c == "<" or c == "[" then depth = depth + 1
+    elseif c == "}" or c == ")" or c == ">" or c == "]" then depth = depth - 1
+    elseif c:match("%s") and depth <= 0 then
+      -- `fun(x): y`, `a | b`: a space after ':' or around '|' is still the type
+      local before, after = s:sub(1, i - 1), s:sub(i):match("^%s*(.)")
+      if not (before:match("[:|,]$") or after == "|") then break end
+    end
+    i = i + 1
+  end
+  return s:sub(1, i - 1), trim(s:sub(i))
+end
+
 --- Parses LuaCATS text: `function a.b(x) end`, `a["b"] = function(x) end`, `a.b = {}` tables,
 --- `---@class` with its `---@field`s, `---` doc lines, `---@param` and `---@return`.
 function M.parse(source)
@@ -39,12 +58,12 @@ function M.parse(source)
     elseif tag == "field" then
       local name, t, d = rest:match('^%[?"?([%w_$]+)"?%]?(%??)%s*(.*)$')
       if name then
-        local ty, desc = d:match("^(%S+)%s*(.*)$")
-        fields[#fields + 1] = { name = name, type = ty or d, optional = t == "?", doc = desc or "" }
+        local ty, desc = splitType(d)
+        fields[#fields + 1] = { name = name, type = ty, optional = t == "?", doc = desc }
       end
     elseif tag == "param" then
-      local name, opt, ty = rest:match("^([%w_.]+)(%??)%s+(%S+)")
-      if name then params[#params + 1] = { name = name, optional = opt == "?", type = ty } end
+      local name, opt, d = rest:match("^([%w_.]+)(%??)%s+(.*)$")
+      if name then params[#params + 1] = { name = name, optional = opt == "?", type = (splitType(d)) } end
     elseif tag == "return" then
       returns[#returns + 1] = trim(rest)
     elseif tag then

@@ -41,12 +41,7 @@ local function lookup(t, k)
   return nil
 end
 
--- A connection (backups, or what backups.connect, backups.fleet and use() give).
-local function isConnection(v)
-  if type(v) ~= "table" then return false end
-  local mt = getmetatable(v)
-  return type(mt) == "table" and rawget(mt, "__tostring") ~= nil and type(rawget(v, "policies")) == "table"
-end
+local isConnection = require("bkup.view").isConnection
 
 -- The types' name for a value reached by `path`: a connection is `backups`.
 local function typesName(root, parts)

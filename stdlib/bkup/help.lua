@@ -354,6 +354,9 @@ function M.overview(w)
   return table.concat(out, "\n")
 end
 
+--- Where help() writes (the REPL shows it a screenful at a time).
+function M.print(text) print(text) end
+
 function M.help(f)
   if f == nil then
     M.print(M.overview())

@@ -7,11 +7,7 @@
 local check = require("bkup.check")
 local M = {}
 
-local function isConnection(v)
-  if type(v) ~= "table" then return false end
-  local mt = getmetatable(v)
-  return type(mt) == "table" and rawget(mt, "__tostring") ~= nil and type(rawget(v, "policies")) == "table"
-end
+local isConnection = require("bkup.view").isConnection
 
 -- What the prompt says: host/project, or emulator/project on the embedded emulator.
 local function label(conn, first, firstLabel)

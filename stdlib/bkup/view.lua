@@ -15,6 +15,13 @@ local function isRecord(v)
 end
 M.isRecord = isRecord
 
+--- A connection: backups, or what backups.connect, backups.fleet and use() give.
+function M.isConnection(v)
+  if type(v) ~= "table" then return false end
+  local mt = getmetatable(v)
+  return type(mt) == "table" and rawget(mt, "__tostring") ~= nil and type(rawget(v, "policies")) == "table"
+end
+
 -- A non-empty array whose items are all records.
 local function isRecordList(v)
   if type(v) ~= "table" or isRecord(v) or rawget(v, 1) == nil then return false end
@@ -114,7 +121,8 @@ local function page(rows, width, color)
   end
   io.write(table.concat(out, "\n"), "\n")
   if position <= #waiting then
-    local note = string.format('Type "it" for more (%d more lines)', #waiting - position + 1)
+    local left = #waiting - position + 1
+    local note = string.format('Type "it" for more (%d more %s)', left, left == 1 and "line" or "lines")
     io.write(color and dim .. note .. reset or note, "\n")
   else
     waiting = nil
