@@ -249,19 +249,21 @@ final class REPL {
     }
 
     /// A traceback down to the line typed: the frames below it (the REPL's own Lua half, the
-    /// host's call into it) are the REPL's, not the user's.
+    /// host's call into it) and the REPL's wrappers among it are the REPL's, not the user's.
     static func userFrames(of traceback: String) -> String {
-        var kept: [Substring] = []
-        for line in traceback.split(separator: "\n", omittingEmptySubsequences: false) {
-            if line.contains("bkup/repl.lua:") || line.contains("'bkup.repl.") { break }
-            kept.append(line)
+        var lines = traceback.split(separator: "\n", omittingEmptySubsequences: false)
+        if let last = lines.lastIndex(where: { $0.contains("stdin:") }) {
+            lines.removeSubrange((last + 1)...)
+        } else if let entry = lines.firstIndex(where: { $0.contains("'bkup.repl.") }) {
+            lines.removeSubrange(entry...)  // the line's frame was a tail call
         }
-        while let last = kept.last, String(last).trimmingWhitespaceForREPL() == "(...tail calls...)" { kept.removeLast() }
+        lines.removeAll { $0.contains("bkup/repl.lua:") || $0.contains("'bkup.repl.") }
+        while let last = lines.last, String(last).trimmingWhitespaceForREPL() == "(...tail calls...)" { lines.removeLast() }
         // The line typed is the main chunk, as lua.c's traceback calls it (the REPL calls it `chunk`).
-        if let last = kept.last, last.hasSuffix(" in local 'chunk'") {
-            kept[kept.count - 1] = last.dropLast(" in local 'chunk'".count) + " in main chunk"
+        if let last = lines.last, last.hasSuffix(" in local 'chunk'") {
+            lines[lines.count - 1] = last.dropLast(" in local 'chunk'".count) + " in main chunk"
         }
-        return kept.joined(separator: "\n")
+        return lines.joined(separator: "\n")
     }
 
     private func show(message: String) {

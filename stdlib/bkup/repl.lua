@@ -13,6 +13,13 @@ local color = false
 local cursors = setmetatable({}, { __mode = "k" })
 local tracked = setmetatable({}, { __mode = "k" })
 
+-- each(), marking what it returns. Compiled as the line typed (=stdin), so that each's own
+-- errors, which name their caller's place, name the line, not this file.
+local marking = assert(load(
+  "local each, cursors = ... return function(...) local iter = each(...) cursors[iter] = true return iter end",
+  "=stdin", "t"))
+local function mark(each) return marking(each, cursors) end
+
 --- Makes the each() of a connection's lists mark the iterators they return.
 function M.track(conn)
   if type(conn) ~= "table" or tracked[conn] then return end
@@ -25,11 +32,7 @@ function M.track(conn)
   for _, list in ipairs(lists) do
     local each = type(list) == "table" and rawget(list, "each")
     if type(each) == "function" then
-      list.each = function(...)
-        local iter = each(...)
-        cursors[iter] = true
-        return iter
-      end
+      list.each = mark(each)
     end
   end
 end
@@ -46,7 +49,9 @@ function M.eval(chunk, colored)
     if results.n == 1 and cursors[results[1]] then
       return view.showCursor(results[1], terminal.height(), color)
     elseif results.n == 1 then
-      text = view.render(results[1], { color = color, width = terminal.width() })
+      -- A value that only looks like records (a field of the wrong type) still prints, as pretty's.
+      local ok, shown = pcall(view.render, results[1], { color = color, width = terminal.width() })
+      text = ok and shown or pretty.format(results[1], { color = color })
     else
       text = pretty.formatAll(results, results.n, { color = color })
     end
