@@ -66,9 +66,7 @@ function M.parse(source)
       if name then params[#params + 1] = { name = name, optional = opt == "?", type = (splitType(d)) } end
     elseif tag == "return" then
       returns[#returns + 1] = trim(rest)
-    elseif tag then
-      -- @meta, @alias, @overload, @generic: not part of a name's help
-    elseif line:match("^%-%-%-") then
+    elseif not tag and line:match("^%-%-%-") then  -- (@meta, @alias, @overload: not help)
       doc[#doc + 1] = trim(line:sub(4))
     else
       local fname, args = line:match("^function%s+([%w_.:]+)%s*%(([^)]*)%)")

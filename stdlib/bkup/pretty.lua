@@ -92,8 +92,11 @@ function M.format(value, opts)
   local render
   local function inline(v, depth)
     if type(v) ~= "table" then return scalar(v) end
-    local s = told(v)
-    if s then return s:find("\n") and nil or s end
+    local described = told(v)
+    if described then
+      if described:find("\n") then return nil end  -- several lines: render's, not inline
+      return described
+    end
     if seen[v] then return paint("dim", "<cycle>") end
     if depth >= maxDepth then return paint("dim", "{...}") end
     local n = arrayLength(v)
@@ -128,8 +131,8 @@ function M.format(value, opts)
 
   render = function(v, depth, indent)
     if type(v) ~= "table" then return scalar(v) end
-    local s = told(v)
-    if s then return s end
+    local described = told(v)
+    if described then return described end
     if seen[v] then return paint("dim", "<cycle>") end
     if depth >= maxDepth then return paint("dim", "{...}") end
     local one = inline(v, depth)

@@ -59,7 +59,7 @@ local function table_(list, color)
 end
 
 -- One record: a field a line, names aligned, $id first (pretty's order).
-local function fields(record, color, width)
+local function fields(record, color)
   local keys = {}
   for k in next, record do keys[#keys + 1] = k end
   table.sort(keys, function(a, b)
@@ -86,7 +86,7 @@ end
 function M.render(v, opts)
   opts = opts or {}
   local color = opts.color
-  if isRecord(v) then return fields(v, color, opts.width) end
+  if isRecord(v) then return fields(v, color) end
   if isRecordList(v) then return table_(v, color) end
   local key, list = listPage(v)
   if key then
