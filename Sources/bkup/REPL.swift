@@ -194,11 +194,27 @@ final class REPL {
         for marker in ["apikey", "api_key", "x-appwrite-key", "appwrite_api_key", "key-file", "keyfile"] where lower.contains(marker) {
             return
         }
+        if REPL.setsAKey(lower) { return }  // backups.connect{key = ...}, use{key = ...}
         bkup_history_add(history, text)
         let dir = String(historyPath[..<(historyPath.lastIndex(of: "/") ?? historyPath.endIndex)])
         _ = dir.withCString { mkdirAll($0) }
         _ = bkup_history_save(history, historyPath)
         chmod(historyPath, 0o600)
+    }
+
+    /// Whether the text has `key =` (a field named key being set), not `monkey =` or `key ==`.
+    static func setsAKey(_ text: String) -> Bool {
+        let chars = Array(text)
+        var i = 0
+        while i + 3 <= chars.count {
+            defer { i += 1 }
+            guard chars[i] == "k", chars[i + 1] == "e", chars[i + 2] == "y" else { continue }
+            if i > 0, chars[i - 1].isLetter || chars[i - 1].isNumber || chars[i - 1] == "_" { continue }
+            var j = i + 3
+            while j < chars.count, chars[j] == " " || chars[j] == "\t" { j += 1 }
+            if j < chars.count, chars[j] == "=", j + 1 >= chars.count || chars[j + 1] != "=" { return true }
+        }
+        return false
     }
 
     // MARK: evaluating

@@ -183,6 +183,13 @@ def use_switches_project(t):
     typed(t, "use(false)", prompt="bkup[emulator/qa]> ", after=PROMPT)
     typed(t, "pcall(backups.policies.get, 'only-here')")
     shown(t, lambda l: l.startswith("false") and "backup_policy_not_found (404)" in l, "the policy absent from the first project")
+    # A key typed into use{} (or backups.connect{}) is not kept in the history.
+    t.send("pcall(use, {project = 'keyed', key = 'typed-secret-1234'})\r")
+    t.wait(lambda t: t.cursor_line().startswith("bkup[emulator") and t.cursor_line().endswith("]>"))
+    with open(base.STATE + "/state/bkup/history", encoding="utf-8", errors="replace") as f:
+        history = f.read()
+    if "typed-secret-1234" in history or "use('staging')" not in history:
+        raise AssertionError("the history: %r" % history)
 
 
 def help_covers_everything(t):
