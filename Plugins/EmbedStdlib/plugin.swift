@@ -2,13 +2,14 @@ import Foundation
 import PackagePlugin
 
 /// Builds Lua files into the target as Swift string literals (and their bytecode), so that the
-/// binary needs no install step and works from any directory: `stdlib/` into BkupKit (the
-/// modules scripts `require`), `scripts/` and `types/` into bkup (`bkup run NAME`, `bkup --types`).
+/// binary needs no install step and works from any directory: `stdlib/` and `types/` into BkupKit
+/// (the modules scripts `require`; the editor types, which help() reads too), `scripts/` into bkup
+/// (`bkup run NAME`).
 @main
 struct EmbedStdlib: BuildToolPlugin {
     static let folders: [String: [(enumName: String, folder: String)]] = [
-        "BkupKit": [("EmbeddedStdlib", "stdlib")],
-        "bkup": [("EmbeddedScripts", "scripts"), ("EmbeddedTypes", "types")],
+        "BkupKit": [("EmbeddedStdlib", "stdlib"), ("EmbeddedTypes", "types")],
+        "bkup": [("EmbeddedScripts", "scripts")],
     ]
 
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {

@@ -103,6 +103,7 @@ public final class BkupHost {
         QueryModule.open(lua)
         CronModule.open(lua)
         TerminalModule.open(lua, color: configuration.color)
+        EditorTypeFiles.open(lua)
         ErrorBox.register(in: lua)
         try RecordValues.install(lua)
         try installSearchers()

@@ -12,6 +12,7 @@ enum TerminalModule {
         lua.pushModule([
             "color": { call in call.push(color ?? defaultColor) },
             "width": { call in call.push(Int64(width)) },
+            "height": { call in call.push(Int64(height)) },
         ])
         lua.registerModule("bkup.terminal", global: false)
     }
@@ -28,5 +29,13 @@ enum TerminalModule {
         if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
         if let text = getenv("COLUMNS"), let n = Int(String(cString: text)), n > 0 { return n }
         return 80
+    }
+
+    /// Rows of the terminal on standard output; LINES, else 24 off a terminal.
+    static var height: Int {
+        var size = winsize()
+        if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_row > 0 { return Int(size.ws_row) }
+        if let text = getenv("LINES"), let n = Int(String(cString: text)), n > 0 { return n }
+        return 24
     }
 }

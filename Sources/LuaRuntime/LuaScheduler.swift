@@ -331,8 +331,17 @@ public final class LuaScheduler {
             throw main.error!
         }
         try runUntil { self.tasks.isEmpty }
+        // A Ctrl-C that stopped only spawned tasks (the main chunk had finished, or was not
+        // waiting for them) is still the run's one `interrupted!`, as the main chunk's would be.
+        if let stopped = unobservedCandidates.first(where: { !$0.errorObserved && $0.error.map(Self.isSignal) == true }) {
+            stopped.errorObserved = true
+            throw stopped.error!
+        }
         return main
     }
+
+    /// The error a Ctrl-C raises (lua.c's message), in whichever task it reached.
+    static func isSignal(_ error: LuaError) -> Bool { error.message == "interrupted!" }
 
     private var unobservedCandidates: [Task] = []
 
@@ -342,7 +351,8 @@ public final class LuaScheduler {
         unobservedCandidates.removeAll()
         // After a stop, every task died of it: the run's own error says so once.
         if state.isInterrupted { return }
-        for task in failed { if let error = task.error { onUnobservedFailure?(error) } }
+        // A Ctrl-C is said once, by the run's own error: the tasks it stopped are not failures.
+        for task in failed { if let error = task.error, !Self.isSignal(error) { onUnobservedFailure?(error) } }
     }
 
     /// Cancels every request in flight; their tasks resume with an error.

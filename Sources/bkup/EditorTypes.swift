@@ -13,7 +13,7 @@ enum TypesCommand {
         let typesDirectory = URL(fileURLWithPath: directory).appendingPathComponent(folder)
         do {
             try files.createDirectory(at: typesDirectory, withIntermediateDirectories: true)
-            for module in EmbeddedTypes.modules {
+            for module in EditorTypeFiles.modules {
                 try Data(module.source.utf8).write(to: typesDirectory.appendingPathComponent(module.name + ".lua"), options: .atomic)
             }
             let luarc = URL(fileURLWithPath: directory).appendingPathComponent(".luarc.json")

@@ -33,6 +33,16 @@ final class REPL {
         historyPath = state + "/bkup/history"
     }
 
+    /// The project the prompt names: the one `use()` chose, else the configuration's.
+    var currentLabel: String {
+        let lua = host.lua
+        let top = lua.stack.top
+        defer { lua.stack.setTop(top) }
+        lua.pushGlobal("_REPL")
+        if lua.stack.type(at: -1) == .table, lua.rawField(-1, "label") == .string { return lua.describe(at: -1) }
+        return promptLabel
+    }
+
     var promptLabel: String {
         let c = host.configuration
         if let endpoint = c.endpoint {
@@ -48,6 +58,11 @@ final class REPL {
         let banner = "\(BkupVersion.short) — \(promptLabel)\(host.configuration.dryRun ? " (dry run)" : ""). help() for help, Ctrl-D to leave."
         do {
             try host.require("bkup.repl", as: "_REPL")
+            // use() names the default connection as the prompt does.
+            host.lua.pushGlobal("_REPL")
+            host.lua.stack.push(.string(promptLabel))
+            host.lua.setField(-2, "defaultLabel")
+            host.lua.stack.pop()
             // exit() is os.exit: the line stops, the REPL closes the host and leaves.
             try host.run(string: "exit = os.exit")
         } catch {
@@ -128,6 +143,7 @@ final class REPL {
             guard var text = first else { continue }  // Ctrl-C: a fresh prompt
             if text.trimmingWhitespaceForREPL().isEmpty { continue }
             if text.hasPrefix("=") { text = "return " + text.dropFirst() }  // as lua.c, for 5.2's users
+            if text.trimmingWhitespaceForREPL() == "it" { text = "it()" }  // mongosh's word for "more"
             while isIncomplete(text) {
                 guard let more = readLine(prompt: prompt(main: false)) else { return nil }
                 guard let line = more else {
@@ -150,7 +166,8 @@ final class REPL {
         defer { lua.stack.pop() }
         if lua.stack.type(at: -1) != .nil { return lua.describe(at: -1) }
         guard interactive else { return main ? "> " : ">> " }
-        let label = main ? "bkup[\(promptLabel)]> " : String(repeating: " ", count: promptLabel.count + 5) + ">> "
+        let name = currentLabel
+        let label = main ? "bkup[\(name)]> " : String(repeating: " ", count: name.count + 5) + ">> "
         return color ? "\u{1B}[1m\(label)\u{1B}[0m" : label
     }
 
@@ -177,11 +194,27 @@ final class REPL {
         for marker in ["apikey", "api_key", "x-appwrite-key", "appwrite_api_key", "key-file", "keyfile"] where lower.contains(marker) {
             return
         }
+        if REPL.setsAKey(lower) { return }  // backups.connect{key = ...}, use{key = ...}
         bkup_history_add(history, text)
         let dir = String(historyPath[..<(historyPath.lastIndex(of: "/") ?? historyPath.endIndex)])
         _ = dir.withCString { mkdirAll($0) }
         _ = bkup_history_save(history, historyPath)
         chmod(historyPath, 0o600)
+    }
+
+    /// Whether the text has `key =` (a field named key being set), not `monkey =` or `key ==`.
+    static func setsAKey(_ text: String) -> Bool {
+        let chars = Array(text)
+        var i = 0
+        while i + 3 <= chars.count {
+            defer { i += 1 }
+            guard chars[i] == "k", chars[i + 1] == "e", chars[i + 2] == "y" else { continue }
+            if i > 0, chars[i - 1].isLetter || chars[i - 1].isNumber || chars[i - 1] == "_" { continue }
+            var j = i + 3
+            while j < chars.count, chars[j] == " " || chars[j] == "\t" { j += 1 }
+            if j < chars.count, chars[j] == "=", j + 1 >= chars.count || chars[j + 1] != "=" { return true }
+        }
+        return false
     }
 
     // MARK: evaluating
@@ -226,9 +259,27 @@ final class REPL {
     private func show(error e: LuaError) {
         var text = e.message
         if e.kind == .runtime, !e.traceback.isEmpty, e.object == nil {
-            text += "\n" + e.traceback
+            text += "\n" + REPL.userFrames(of: e.traceback)
         }
         show(message: text)
+    }
+
+    /// A traceback down to the line typed: the frames below it (the REPL's own Lua half, the
+    /// host's call into it) and the REPL's wrappers among it are the REPL's, not the user's.
+    static func userFrames(of traceback: String) -> String {
+        var lines = traceback.split(separator: "\n", omittingEmptySubsequences: false)
+        if let last = lines.lastIndex(where: { $0.contains("stdin:") }) {
+            lines.removeSubrange((last + 1)...)
+        } else if let entry = lines.firstIndex(where: { $0.contains("'bkup.repl.") }) {
+            lines.removeSubrange(entry...)  // the line's frame was a tail call
+        }
+        lines.removeAll { $0.contains("bkup/repl.lua:") || $0.contains("'bkup.repl.") }
+        while let last = lines.last, String(last).trimmingWhitespaceForREPL() == "(...tail calls...)" { lines.removeLast() }
+        // The line typed is the main chunk, as lua.c's traceback calls it (the REPL calls it `chunk`).
+        if let last = lines.last, last.hasSuffix(" in local 'chunk'") {
+            lines[lines.count - 1] = last.dropLast(" in local 'chunk'".count) + " in main chunk"
+        }
+        return lines.joined(separator: "\n")
     }
 
     private func show(message: String) {

@@ -16,17 +16,18 @@ PROMPT = "bkup[emulator]> "
 class Terminal:
     """bkup on a pseudo-terminal of COLUMNS x ROWS, TERM=xterm-256color, colour on."""
 
-    def __init__(self):
+    def __init__(self, columns=None, rows=None):
+        self.columns, self.rows = columns or COLUMNS, rows or ROWS
         env = dict(os.environ)
         for k in ("APPWRITE_ENDPOINT", "APPWRITE_PROJECT_ID", "APPWRITE_API_KEY", "NO_COLOR", "_PROMPT"):
             env.pop(k, None)
         env.update({"XDG_STATE_HOME": STATE + "/state", "XDG_DATA_HOME": STATE + "/data", "HOME": STATE,
-                    "TERM": "xterm-256color", "COLUMNS": str(COLUMNS), "LINES": str(ROWS)})
+                    "TERM": "xterm-256color", "COLUMNS": str(self.columns), "LINES": str(self.rows)})
         self.pid, self.fd = pty.fork()
         if self.pid == 0:
             os.execve(BKUP, [BKUP], env)
-        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
-        self.screen = pyte.Screen(COLUMNS, ROWS)
+        fcntl.ioctl(self.fd, termios.TIOCSWINSZ, struct.pack("HHHH", self.rows, self.columns, 0, 0))
+        self.screen = pyte.Screen(self.columns, self.rows)
         self.stream = pyte.ByteStream(self.screen)
         self.raw = b""
 
@@ -61,9 +62,9 @@ class Terminal:
                 return
         raise AssertionError("screen never showed it; it shows:\n" + "\n".join(self.lines()))
 
-    def wait_for_prompt(self, text="", timeout=20.0):
+    def wait_for_prompt(self, text="", timeout=20.0, prompt=PROMPT):
         """Until the cursor's line is the prompt followed by `text`, and the cursor stands after it."""
-        want = PROMPT + text
+        want = prompt + text
 
         def ready(t):
             return t.cursor_line() == want.rstrip() and t.screen.cursor.x == len(want)
@@ -107,8 +108,8 @@ def row_of(t, text):
     raise AssertionError("no line %r on the screen:\n%s" % (text, "\n".join(t.lines())))
 
 
-def scenario(name, fn):
-    t = Terminal()
+def scenario(name, fn, size=(None, None)):
+    t = Terminal(*size)
     try:
         fn(t)
         print("ok " + name, flush=True)
@@ -204,7 +205,8 @@ def the_binary_under_test(t):
     t.wait_for_prompt()
 
 
-for name, fn in [("prompt_is_clean_and_bold", prompt_is_clean_and_bold), ("expression_result", expression_result),
-                 ("completion", completion), ("history", history), ("ctrl_c", ctrl_c),
-                 ("the_binary_under_test", the_binary_under_test)]:
-    scenario(name, fn)
+if __name__ == "__main__":
+    for name, fn in [("prompt_is_clean_and_bold", prompt_is_clean_and_bold), ("expression_result", expression_result),
+                     ("completion", completion), ("history", history), ("ctrl_c", ctrl_c),
+                     ("the_binary_under_test", the_binary_under_test)]:
+        scenario(name, fn)

@@ -2,7 +2,8 @@
 --   pretty.format(v, {color = bool, depth = 4, width = 40, indent = "  "}) --> string
 -- Nested tables are indented, short arrays stay on one line, cycles are marked, depth and width
 -- are limited, records are summarised with $id first, backups.Error values show type, code and
--- message. Nothing here calls a metamethod except __tostring of userdata.
+-- message. Nothing here calls a metamethod except __tostring (of userdata, and of tables that
+-- have one: a connection reads as its tostring).
 local M = {}
 
 local palette = {
@@ -80,9 +81,22 @@ function M.format(value, opts)
     return paint("dim", t .. ": " .. string.format("%p", v))
   end
 
+  -- A table that says how it reads (a connection, a summary, an audit) reads that way.
+  local function told(v)
+    local mt = getmetatable(v)
+    if type(mt) ~= "table" or type(rawget(mt, "__tostring")) ~= "function" then return nil end
+    local ok, s = pcall(tostring, v)
+    return ok and type(s) == "string" and s or nil
+  end
+
   local render
   local function inline(v, depth)
     if type(v) ~= "table" then return scalar(v) end
+    local described = told(v)
+    if described then
+      if described:find("\n") then return nil end  -- several lines: render's, not inline
+      return described
+    end
     if seen[v] then return paint("dim", "<cycle>") end
     if depth >= maxDepth then return paint("dim", "{...}") end
     local n = arrayLength(v)
@@ -117,6 +131,8 @@ function M.format(value, opts)
 
   render = function(v, depth, indent)
     if type(v) ~= "table" then return scalar(v) end
+    local described = told(v)
+    if described then return described end
     if seen[v] then return paint("dim", "<cycle>") end
     if depth >= maxDepth then return paint("dim", "{...}") end
     local one = inline(v, depth)
