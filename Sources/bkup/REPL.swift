@@ -243,7 +243,7 @@ final class REPL {
             lua.stack.push(.bool(color))
             guardian.runStarted()
             defer { guardian.runEnded() }
-            try lua.interruptingOnSIGINT { try host.runPrepared(nargs: 2) }
+            _ = try lua.interruptingOnSIGINT { try host.runPrepared(nargs: 2) }
         } catch let exit as LuaExit {
             StandardStreams.flush()
             return exit.code
