@@ -52,6 +52,9 @@ static inline bkup_state *state_of(lua_State *L) {
 // running thread so that a stop reaches the code it runs. (protected.c)
 int bkup_protected_call(lua_State *L, int nargs, int nresults, int msgh);
 
+// load, loadfile, dofile and package's loaders as modules.c describes. (modules.c)
+void bkup_install_module_rules(lua_State *L);
+
 // The hook that enforces stops and limits, and arming it on a thread. (stops.c)
 void bkup_hook(lua_State *L, lua_Debug *ar);
 void bkup_arm(bkup_state *s, lua_State *co);

@@ -41,6 +41,12 @@ public struct LuaError: Error, CustomStringConvertible, @unchecked Sendable {
         traceback.isEmpty ? message : message + "\n" + traceback
     }
 
+    /// The message and traceback as the `lua` program prints an error of the code it ran: its
+    /// traceback ends with `[C]: in ?`, the C function (lua.c's pmain) that ran the chunk.
+    public var asLuaPrintsIt: String {
+        traceback.isEmpty ? message : message + "\n" + traceback + "\n\t[C]: in ?"
+    }
+
     /// The same error with its message and traceback passed through `transform` (to redact).
     public func mapText(_ transform: (String) -> String) -> LuaError {
         LuaError(kind: kind, message: transform(message), traceback: transform(traceback), object: object, payload: payload)

@@ -226,7 +226,7 @@ final class REPL {
     private func show(error e: LuaError) {
         var text = e.message
         if e.kind == .runtime, !e.traceback.isEmpty, e.object == nil {
-            text += "\n" + e.traceback
+            text = e.asLuaPrintsIt
         }
         show(message: text)
     }
