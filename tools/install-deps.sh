@@ -14,9 +14,10 @@ command -v luacheck >/dev/null || need+=(lua-check)
 command -v openssl >/dev/null || need+=(openssl)   # the tests make TLS certificates
 command -v readelf >/dev/null || need+=(binutils)  # the tests check the installed binary is the release build
 # The Lua ecosystem as a referee (tools/lua-ecosystem-referee.sh, Tests/EndToEndTests/LuaEcosystemTests):
-# lua5.4 as the reference, Debian's Lua 5.4 C modules, busted, luarocks; hyperfine for Benchmarks.
+# lua5.4 as the reference, Debian's Lua 5.4 C modules, busted, Penlight, luarocks; hyperfine for Benchmarks.
 command -v lua5.4 >/dev/null || need+=(lua5.4)
 command -v busted >/dev/null || need+=(lua-busted)
+[ -e /usr/share/lua/5.4/pl/path.lua ] || need+=(lua-penlight)
 command -v luarocks >/dev/null || need+=(luarocks)
 command -v hyperfine >/dev/null || need+=(hyperfine)
 for pair in lfs.so:lua-filesystem cjson.so:lua-cjson lpeg.so:lua-lpeg socket/core.so:lua-socket lxp.so:lua-expat \

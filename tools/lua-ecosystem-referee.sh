@@ -6,6 +6,8 @@
 #    lpeg, re, socket, mime, lxp, lyaml, luasystem, term, luasec) prints the same and exits the same;
 #  - busted (lua-busted) run by bkup on each spec folder of Tests/LuaEcosystem/busted exits as
 #    it does run by lua5.4;
+#  - Penlight's own tests (Tests/LuaEcosystem/penlight, against Debian's lua-penlight): each file
+#    exits under bkup as under lua5.4;
 #  - luarocks (Debian's, no rocks server) installs a pure-Lua rock and a C rock from the local
 #    sources in Tests/LuaEcosystem/rocks into a project tree (--tree), and bkup requires both
 #    through the LUA_PATH and LUA_CPATH that `luarocks path` prints.
@@ -55,6 +57,18 @@ for folder in "$here"/busted/*/; do
     diff "$work/busted-lua.out" "$work/busted-bkup.out" | head -n 20
   fi
 done
+
+# ---- Penlight's own tests ----------------------------------------------------------------------
+same=0
+total=0
+for test in "$here"/penlight/tests/test-*.lua; do
+  name=tests/$(basename "$test")
+  (cd "$here/penlight" && timeout 120 lua5.4 "$name" >/dev/null 2>&1); expected=$?
+  (cd "$here/penlight" && timeout 120 "$bkup" "$name" >"$work/pl.out" 2>&1); got=$?
+  total=$((total + 1))
+  if [ "$expected" = "$got" ]; then same=$((same + 1)); else fail "Penlight $name: exit $got, lua5.4 $expected"; tail -n 5 "$work/pl.out"; fi
+done
+[ "$same" = "$total" ] && pass "Penlight 1.13.1's tests: each of the $total files exits as under lua5.4"
 
 # ---- luarocks -------------------------------------------------------------------------------
 tree=$work/tree
