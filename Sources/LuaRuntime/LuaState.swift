@@ -237,6 +237,9 @@ public final class LuaState {
         if global { setGlobalFromTop(name) } else { bkup_pop(L, 1) }
     }
 
+    /// Pushes the table of the modules registered with `registerModule` (by name).
+    public func pushRegisteredModules() { bkup_push_host_modules(L) }
+
     /// Makes `require(name)` find `source`, which is built into the binary: the source is
     /// compiled (text only) on the first `require`, not now, and its chunk name makes tracebacks
     /// point at `chunkName`.

@@ -5,14 +5,21 @@
 -- while bkup's own library, every module named `bkup.*` or `backups.*` (stdlib/, as bytecode),
 -- is found through package.preload and is always bkup's. Lua files load as text only (a
 -- precompiled chunk is refused); a C module that links a Lua core of its own is refused
--- (Sources/CLuaBridge/modules.c). Run by the host with its built-in searcher.
-local builtin = ...
-local searchers, require, setmetatable = package.searchers, require, setmetatable
--- package.preload[name] for a built-in module is its loader (pairs lists none of them).
+-- (Sources/CLuaBridge/modules.c). Run by the host with its built-in searcher and the table of
+-- the modules it registered, by name.
+local builtin, registered = ...
+local searchers, require, setmetatable, type = package.searchers, require, setmetatable, type
+-- package.preload[name] for a module of bkup's library is its loader (pairs lists none of them):
+-- a Lua module of stdlib/, or one the host registered under bkup's namespaces (bkup.terminal).
 setmetatable(package.preload, { __index = function(_, name)
   if type(name) ~= "string" then return nil end
   local loader = builtin(name)
-  return loader
+  if loader then return loader end
+  local module = registered[name]
+  if module ~= nil and (name:find("^bkup%.") or name:find("^backups%.")) then
+    return function() return module end
+  end
+  return nil
 end })
 local aliases = { args = "bkup.args", dates = "bkup.dates", pretty = "bkup.pretty", help = "bkup.help",
                   repl = "bkup.repl" }
