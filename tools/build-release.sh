@@ -32,6 +32,22 @@ for archive in libstdc++.a liblua5.4.a libsqlite3.a libz.a; do
     echo "build-release: $archive not found; linking its shared library (tools/install-deps.sh installs it)" >&2
   fi
 done
+# Lua's archive is linked as its object files, named by a linker script in its place: Swift's
+# static runtime links with --exclude-libs ALL, which makes every symbol taken from an archive
+# local, and Lua's C API must stay exportable (tools/lua-exports.list). Re-extracted only when the
+# archive changes.
+lua_archive=$(clang -print-file-name=liblua5.4.a)
+if [ -f "$lua_archive" ]; then
+  objects=$static/lua-objects
+  if ! cmp -s "$lua_archive" "$objects/liblua5.4.a"; then
+    rm -rf "$objects"
+    mkdir -p "$objects"
+    cp "$lua_archive" "$objects/liblua5.4.a"
+    (cd "$objects" && ar x liblua5.4.a)
+  fi
+  rm -f "$static/lib/liblua5.4.a"
+  echo "INPUT($(ls "$objects"/*.o | tr '\n' ' '))" > "$static/lib/liblua5.4.a"
+fi
 cat > "$static/pkgconfig/lua5.4.pc.new" <<PC
 Name: Lua
 Description: Lua language engine, linked from its static archive

@@ -199,31 +199,84 @@ static int checked_loadlib(lua_State *L) {
   return lua_gettop(L);
 }
 
-/* searchers[3] and [4] (upvalues: loadlib's searcher, the package table, package.searchpath as
- * it was): the file the searcher would open is checked before it opens it. `root` is 1 for the
- * all-in-one searcher, which looks for the name's first part. */
-static int checked_c_searcher(lua_State *L, int root) {
-  const char *name = luaL_checkstring(L, 1);
-  lua_settop(L, 1);
-  const char *dot = strchr(name, '.');
-  if (root && dot == NULL) return 0;  // as loadlib's: nothing to say
-  lua_pushvalue(L, lua_upvalueindex(3));
-  if (root) lua_pushlstring(L, name, (size_t)(dot - name));
-  else lua_pushvalue(L, 1);
-  if (lua_getfield(L, lua_upvalueindex(2), "cpath") == LUA_TSTRING) {
-    lua_call(L, 2, 1);
-    const char *file = lua_tostring(L, -1);
-    if (file != NULL && push_refusal(L, file))
-      return luaL_error(L, "error loading module '%s' from file '%s':\n\t%s", name, file, lua_tostring(L, -1));
+/* loadlib.c's loadfunc through package.loadlib as it was (upvalue 1): opens `filename` and
+ * pushes its luaopen_ function (0), or an error message (1: the library, 2: no such function).
+ * "a-b" opens luaopen_a, else luaopen_b, as loadlib's. */
+static int load_open_function(lua_State *L, const char *filename, const char *modname) {
+  modname = luaL_gsub(L, modname, ".", "_");
+  const char *mark = strchr(modname, '-');
+  for (int pass = 0; pass < 2; pass++) {
+    const char *part = modname;
+    if (pass == 0) {
+      if (mark == NULL) continue;
+      part = lua_pushlstring(L, modname, (size_t)(mark - modname));
+    } else if (mark != NULL) {
+      part = mark + 1;
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_pushstring(L, filename);
+    lua_pushfstring(L, "luaopen_%s", part);
+    lua_call(L, 2, 3);
+    if (!lua_isnil(L, -3)) {
+      lua_pop(L, 2);
+      return 0;
+    }
+    int library = strcmp(lua_tostring(L, -1), "open") == 0;
+    lua_pop(L, 1);
+    lua_remove(L, -2);
+    if (library || pass == 1) return library ? 1 : 2;
+    lua_pop(L, 1);  // try the old-style name
   }
-  lua_settop(L, 1);
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_insert(L, 1);
-  lua_call(L, 1, LUA_MULTRET);
-  return lua_gettop(L);
+  return 2;
 }
-static int checked_searcher_c(lua_State *L) { return checked_c_searcher(L, 0); }
-static int checked_searcher_croot(lua_State *L) { return checked_c_searcher(L, 1); }
+
+// loadlib.c's findfile for package.cpath (upvalues 2 and 3: the package table, searchpath).
+static const char *find_c_file(lua_State *L, const char *name) {
+  lua_pushvalue(L, lua_upvalueindex(3));
+  lua_pushstring(L, name);
+  if (lua_getfield(L, lua_upvalueindex(2), "cpath") != LUA_TSTRING) luaL_error(L, "'package.cpath' must be a string");
+  lua_call(L, 2, 2);
+  if (lua_isnil(L, -2)) {
+    lua_remove(L, -2);  // leaves "no file '...'"
+    return NULL;
+  }
+  lua_pop(L, 1);
+  return lua_tostring(L, -1);
+}
+
+static int module_load_error(lua_State *L, const char *name, const char *filename) {
+  return luaL_error(L, "error loading module '%s' from file '%s':\n\t%s", name, filename, lua_tostring(L, -1));
+}
+
+/* searchers[3] and [4]: loadlib.c's searcher_C and searcher_Croot, which check the file they
+ * found before opening it (upvalues: package.loadlib as it was, the package table,
+ * package.searchpath as it was). */
+static int checked_searcher_c(lua_State *L) {
+  const char *name = luaL_checkstring(L, 1);
+  const char *filename = find_c_file(L, name);
+  if (filename == NULL) return 1;
+  if (push_refusal(L, filename) || load_open_function(L, filename, name) != 0) return module_load_error(L, name, filename);
+  lua_pushstring(L, filename);
+  return 2;
+}
+
+static int checked_searcher_croot(lua_State *L) {
+  const char *name = luaL_checkstring(L, 1);
+  const char *p = strchr(name, '.');
+  if (p == NULL) return 0;
+  lua_pushlstring(L, name, (size_t)(p - name));
+  const char *filename = find_c_file(L, lua_tostring(L, -1));
+  if (filename == NULL) return 1;
+  if (push_refusal(L, filename)) return module_load_error(L, name, filename);
+  int status = load_open_function(L, filename, name);
+  if (status == 1) return module_load_error(L, name, filename);
+  if (status == 2) {
+    lua_pushfstring(L, "no module '%s' in file '%s'", name, filename);
+    return 1;
+  }
+  lua_pushstring(L, filename);
+  return 2;
+}
 
 /* searchers[2]: loadlib.c's searcher_Lua, loading text only (upvalues: the package table,
  * package.searchpath as it was). */
@@ -259,9 +312,9 @@ static int host_module_searcher(lua_State *L) {
   return 2;
 }
 
-// Replaces searchers[i] by f, with the original, the package table and searchpath as upvalues.
-static void wrap_searcher(lua_State *L, int searchers, int i, lua_CFunction f, int package, int searchpath) {
-  lua_rawgeti(L, searchers, i);
+// Sets searchers[i] to f, with loadlib (on top), the package table and searchpath as upvalues.
+static void set_c_searcher(lua_State *L, int searchers, int i, lua_CFunction f, int package, int searchpath) {
+  lua_pushvalue(L, -1);
   lua_pushvalue(L, package);
   lua_pushvalue(L, searchpath);
   lua_pushcclosure(L, f, 3);
@@ -283,17 +336,17 @@ void bkup_install_module_rules(lua_State *L) {
   int package = lua_gettop(L);
   lua_getfield(L, package, "searchpath");
   int searchpath = lua_gettop(L);
-  lua_getfield(L, package, "loadlib");
-  lua_pushcclosure(L, checked_loadlib, 1);
-  lua_setfield(L, package, "loadlib");
   lua_getfield(L, package, "searchers");
   int searchers = lua_gettop(L);
   lua_pushvalue(L, package);
   lua_pushvalue(L, searchpath);
   lua_pushcclosure(L, text_searcher_lua, 2);
   lua_rawseti(L, searchers, 2);
-  wrap_searcher(L, searchers, 3, checked_searcher_c, package, searchpath);
-  wrap_searcher(L, searchers, 4, checked_searcher_croot, package, searchpath);
+  lua_getfield(L, package, "loadlib");
+  set_c_searcher(L, searchers, 3, checked_searcher_c, package, searchpath);
+  set_c_searcher(L, searchers, 4, checked_searcher_croot, package, searchpath);
+  lua_pushcclosure(L, checked_loadlib, 1);
+  lua_setfield(L, package, "loadlib");
   lua_pushcfunction(L, host_module_searcher);
   lua_rawseti(L, searchers, 5);
   lua_settop(L, top);
