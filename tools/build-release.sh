@@ -32,21 +32,23 @@ for archive in libstdc++.a liblua5.4.a libsqlite3.a libz.a; do
     echo "build-release: $archive not found; linking its shared library (tools/install-deps.sh installs it)" >&2
   fi
 done
-# Lua's archive is linked as its object files, named by a linker script in its place: Swift's
-# static runtime links with --exclude-libs ALL, which makes every symbol taken from an archive
-# local, and Lua's C API must stay exportable (tools/lua-exports.list). Re-extracted only when the
-# archive changes.
+# Lua is linked as one relocatable object (its archive's members joined by `ld -r`), given to
+# the linker once (lua_link below), and `-llua5.4` finds an empty linker script: Swift's static
+# runtime links with --exclude-libs ALL, which makes every symbol taken from an archive local,
+# and Lua's C API must stay exportable (tools/lua-exports.list). Rebuilt when the archive changes.
 lua_archive=$(clang -print-file-name=liblua5.4.a)
+lua_link=()
 if [ -f "$lua_archive" ]; then
   objects=$static/lua-objects
-  if ! cmp -s "$lua_archive" "$objects/liblua5.4.a"; then
+  if ! cmp -s "$lua_archive" "$objects/liblua5.4.a" || [ ! -f "$objects/lua.o" ]; then
     rm -rf "$objects"
-    mkdir -p "$objects"
+    mkdir -p "$objects/members"
     cp "$lua_archive" "$objects/liblua5.4.a"
-    (cd "$objects" && ar x liblua5.4.a)
+    (cd "$objects/members" && ar x ../liblua5.4.a && ld -r -o ../lua.o ./*.o)
   fi
   rm -f "$static/lib/liblua5.4.a"
-  echo "INPUT($(ls "$objects"/*.o | tr '\n' ' '))" > "$static/lib/liblua5.4.a"
+  echo "/* Lua is linked as one object, $objects/lua.o (tools/build-release.sh) */" > "$static/lib/liblua5.4.a"
+  lua_link=(-Xlinker "$objects/lua.o")
 fi
 cat > "$static/pkgconfig/lua5.4.pc.new" <<PC
 Name: Lua
@@ -62,7 +64,7 @@ else
   mv "$static/pkgconfig/lua5.4.pc.new" "$static/pkgconfig/lua5.4.pc"
 fi
 export PKG_CONFIG_PATH="$static/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
-flags=(-c release --scratch-path .build-release --static-swift-stdlib --disable-local-rpath -Xswiftc -Xclang-linker -Xswiftc -no-pie -Xswiftc -Xclang-linker -Xswiftc -static-libgcc -Xlinker --no-export-dynamic -Xlinker "--dynamic-list=$PWD/tools/lua-exports.list")
+flags=(-c release --scratch-path .build-release --static-swift-stdlib --disable-local-rpath -Xswiftc -Xclang-linker -Xswiftc -no-pie -Xswiftc -Xclang-linker -Xswiftc -static-libgcc -Xlinker --no-export-dynamic -Xlinker "--dynamic-list=$PWD/tools/lua-exports.list" "${lua_link[@]}")
 for product in bkup "$@"; do
   swift build "${flags[@]}" --product "$product" >&2
 done
