@@ -42,9 +42,12 @@ public struct LuaError: Error, CustomStringConvertible, @unchecked Sendable {
     }
 
     /// The message and traceback as the `lua` program prints an error of the code it ran: its
-    /// traceback ends with `[C]: in ?`, the C function (lua.c's pmain) that ran the chunk.
+    /// traceback ends with `[C]: in ?`, the C function (lua.c's pmain) that ran the chunk (a
+    /// traceback that ends in a C function already, as `require` run for `-l`, is kept).
     public var asLuaPrintsIt: String {
-        traceback.isEmpty ? message : message + "\n" + traceback + "\n\t[C]: in ?"
+        if traceback.isEmpty { return message }
+        let bottom = "\n\t[C]: in ?"
+        return message + "\n" + traceback + (traceback.hasSuffix(bottom) ? "" : bottom)
     }
 
     /// The same error with its message and traceback passed through `transform` (to redact).
