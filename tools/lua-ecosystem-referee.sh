@@ -11,6 +11,7 @@
 #  - luarocks (Debian's, no rocks server) installs a pure-Lua rock and a C rock from the local
 #    sources in Tests/LuaEcosystem/rocks into a project tree (--tree), and bkup requires both
 #    through the LUA_PATH and LUA_CPATH that `luarocks path` prints.
+# The C rock builds with clang (Swift's toolchain has it; Debian's luarocks defaults to gcc).
 # Prints one line a check; exits 1 if any differs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -74,7 +75,7 @@ done
 tree=$work/tree
 cp -r "$here/rocks" "$work/rocks"   # luarocks make builds in the source folder
 for rock in greet adder; do
-  if ! (cd "$work/rocks/$rock" && luarocks --lua-version 5.4 --tree "$tree" make "$rock-1.0-1.rockspec" >"$work/rock.log" 2>&1); then
+  if ! (cd "$work/rocks/$rock" && luarocks --lua-version 5.4 --tree "$tree" make "$rock-1.0-1.rockspec" CC=clang LD=clang >"$work/rock.log" 2>&1); then
     fail "luarocks make $rock:"; tail -n 5 "$work/rock.log"
   fi
 done
