@@ -175,9 +175,9 @@ static int push_refusal(lua_State *L, const char *path) {
   char core[256];
   if (!foreign_lua_core(path, core, sizeof core)) return 0;
   lua_pushfstring(L,
-                  "%s links %s, a Lua core of its own: bkup has Lua built in, and a second Lua in one process corrupts "
-                  "memory; use a build of the module that does not link liblua (as Debian's lua-* packages and luarocks "
-                  "build them)",
+                  "%s links %s, a Lua core of its own: bkup has its Lua already, and a second Lua core in one process "
+                  "corrupts memory; use a build of the module that does not link liblua (as Debian's lua-* packages and "
+                  "luarocks build them)",
                   path, core);
   return 1;
 }
