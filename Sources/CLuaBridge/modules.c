@@ -312,6 +312,35 @@ static int host_module_searcher(lua_State *L) {
   return 2;
 }
 
+/* luaL_argerror, naming a function that the call does not name (one called through pcall, say)
+ * by the host's module that holds it, "Query.limit", as lauxlib names functions of the modules
+ * in package.loaded, where the host's are not until something requires them. */
+int bkup_argerror(lua_State *L, int arg, const char *extramsg) {
+  lua_Debug ar;
+  if (!lua_getstack(L, 0, &ar)) return luaL_argerror(L, arg, extramsg);
+  lua_getinfo(L, "nf", &ar);  // pushes the function
+  int fn = lua_gettop(L);
+  if (ar.name != NULL) {
+    lua_settop(L, fn - 1);
+    return luaL_argerror(L, arg, extramsg);
+  }
+  luaL_getsubtable(L, LUA_REGISTRYINDEX, BKUP_HOST_MODULES);
+  lua_pushnil(L);
+  while (lua_next(L, -2)) {
+    if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TTABLE) {
+      lua_pushnil(L);
+      while (lua_next(L, -2)) {
+        if (lua_type(L, -2) == LUA_TSTRING && lua_rawequal(L, -1, fn))
+          return luaL_error(L, "bad argument #%d to '%s.%s' (%s)", arg, lua_tostring(L, -4), lua_tostring(L, -2), extramsg);
+        lua_pop(L, 1);
+      }
+    }
+    lua_pop(L, 1);
+  }
+  lua_settop(L, fn - 1);
+  return luaL_argerror(L, arg, extramsg);
+}
+
 // Sets searchers[i] to f, with loadlib (on top), the package table and searchpath as upvalues.
 static void set_c_searcher(lua_State *L, int searchers, int i, lua_CFunction f, int package, int searchpath) {
   lua_pushvalue(L, -1);

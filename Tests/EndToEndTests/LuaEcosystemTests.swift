@@ -192,7 +192,7 @@ final class LuaEcosystemTests: XCTestCase {
             let reference = try lua(args, cwd: dir)
             let r = try runTool(args, cwd: dir)
             XCTAssertEqual(r.status, 1, "\(args)")
-            XCTAssertEqual(r.stderr, reference.stderr.replacingOccurrences(of: "lua5.4: ", with: bkupName + ": "), "\(args)")
+            XCTAssertEqual(r.stderr, reference.stderr.replacingOccurrences(of: "/usr/bin/lua5.4: ", with: bkupName + ": "), "\(args)")
         }
     }
 }
