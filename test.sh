@@ -38,6 +38,11 @@ if ! tools/docs.sh; then echo "docs: DocC found problems (above)"; status=1; fi
 # (Tests/Conformance/spec): 12 operations, seed 2026, 100 examples an operation. About 40 s.
 tools/spec-referee.sh || status=1
 
+# ---- Stage: the Lua ecosystem as a referee ------------------------------------------------------
+# Every Debian Lua 5.4 C module, real calls into the common ones, busted, and luarocks trees, on
+# the installed bkup with lua5.4 as the reference (tools/lua-ecosystem-referee.sh). About 10 s.
+tools/lua-ecosystem-referee.sh "$BKUP_UNDER_TEST" || status=1
+
 # ---- Stage: coverage-guided fuzzing ---------------------------------------------------------
 # libFuzzer on every parser of outside text (tools/fuzz.sh), each target for BKUP_FUZZ_SECONDS
 # (default 20; 0 skips the stage), two at a time, in its own build folder (.build-fuzz). A crash

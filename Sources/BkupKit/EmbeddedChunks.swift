@@ -40,8 +40,8 @@ enum EmbeddedChunks {
         return last < utf8.endIndex && utf8[last] == UInt8(ascii: "_")
     }
 
-    /// package.searchers' entry for bkup's own modules: their loader and the file they came
-    /// from, or nothing (so that `require`'s message lists only what lua's would).
+    /// The loader of one of bkup's own modules and the file it came from, or nothing: what
+    /// package.preload gives for the module's name (stdlib/bkup/_searchers.lua).
     static func searcher(_ call: LuaCall) throws -> LuaReturn {
         let name = try call.string(1)
         guard let module = module(named: name), !isHostChunk(name) else { return .none }

@@ -295,7 +295,8 @@ public final class BkupHost {
     /// How `require` finds modules: stdlib/bkup/_searchers.lua.
     private func installSearchers() throws {
         lua.stack.push(function: EmbeddedChunks.searcher)
-        try EmbeddedChunks.run("bkup._searchers", in: lua, nargs: 1)
+        lua.pushRegisteredModules()
+        try EmbeddedChunks.run("bkup._searchers", in: lua, nargs: 2)
     }
 }
 

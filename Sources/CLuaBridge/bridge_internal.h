@@ -53,6 +53,11 @@ static inline bkup_state *state_of(lua_State *L) {
 // running thread so that a stop reaches the code it runs. (protected.c)
 int bkup_protected_call(lua_State *L, int nargs, int nresults, int msgh);
 
+// load, loadfile, dofile and package's loaders as modules.c describes. (modules.c)
+void bkup_install_module_rules(lua_State *L);
+// luaL_argerror that also names a function by the host's module holding it. (modules.c)
+int bkup_argerror(lua_State *L, int arg, const char *extramsg);
+
 // The hook that enforces stops and limits, and arming it on a thread. (stops.c)
 void bkup_hook(lua_State *L, lua_Debug *ar);
 void bkup_arm(bkup_state *s, lua_State *co);

@@ -43,6 +43,7 @@ static int bkup_print(lua_State *L) {
 
 static int do_openlibs(lua_State *L) {
   luaL_openlibs(L);
+  bkup_install_module_rules(L);
   bkup_remember_stdout(L);
   lua_pushcfunction(L, bkup_print);
   lua_setglobal(L, "print");

@@ -24,7 +24,7 @@ static int resume_continuation(lua_State *L, int status, lua_KContext ctx) {
   }
   if (lua_touserdata(L, 2) == &argerror_marker) {
     int arg = (int)lua_tointeger(L, 3);
-    return luaL_argerror(L, arg, lua_tostring(L, 4));
+    return bkup_argerror(L, arg, lua_tostring(L, 4));
   }
   lua_settop(L, 2);
   return lua_error(L);
@@ -41,7 +41,7 @@ static int raise_status(lua_State *L, int r) {
       return lua_error(L);
     case BKUP_STATUS_ARGERROR: {
       int arg = (int)lua_tointeger(L, -2);
-      return luaL_argerror(L, arg, lua_tostring(L, -1));
+      return bkup_argerror(L, arg, lua_tostring(L, -1));
     }
     case BKUP_STATUS_YIELD:
       lua_settop(L, 0);

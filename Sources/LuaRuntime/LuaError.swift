@@ -41,6 +41,15 @@ public struct LuaError: Error, CustomStringConvertible, @unchecked Sendable {
         traceback.isEmpty ? message : message + "\n" + traceback
     }
 
+    /// The message and traceback as the `lua` program prints an error of the code it ran: its
+    /// traceback ends with `[C]: in ?`, the C function (lua.c's pmain) that ran the chunk (a
+    /// traceback that ends in a C function already, as `require` run for `-l`, is kept).
+    public var asLuaPrintsIt: String {
+        if traceback.isEmpty { return message }
+        let bottom = "\n\t[C]: in ?"
+        return message + "\n" + traceback + (traceback.hasSuffix(bottom) ? "" : bottom)
+    }
+
     /// The same error with its message and traceback passed through `transform` (to redact).
     public func mapText(_ transform: (String) -> String) -> LuaError {
         LuaError(kind: kind, message: transform(message), traceback: transform(traceback), object: object, payload: payload)

@@ -226,15 +226,19 @@ public final class LuaState {
         }
     }
 
-    /// Registers a module for `require` (package.loaded) and as a global; pops the table.
+    /// Registers a module for `require` and as a global; pops the table. `require(name)` finds
+    /// it after Lua's own searchers (a user's module of that name on package.path or cpath
+    /// wins), and package.loaded holds it once something required it.
     public func registerModule(_ name: String, global: Bool = true) {
-        // package.loaded[name] = module
-        bkup_push_loaded(L)
+        bkup_push_host_modules(L)
         lua_pushvalue(L, -2)
         setField(-2, name)
         bkup_pop(L, 1)
         if global { setGlobalFromTop(name) } else { bkup_pop(L, 1) }
     }
+
+    /// Pushes the table of the modules registered with `registerModule` (by name).
+    public func pushRegisteredModules() { bkup_push_host_modules(L) }
 
     /// Makes `require(name)` find `source`, which is built into the binary: the source is
     /// compiled (text only) on the first `require`, not now, and its chunk name makes tracebacks

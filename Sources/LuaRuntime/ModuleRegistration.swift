@@ -9,8 +9,8 @@ public struct RegistrationError: Error, CustomStringConvertible, Sendable {
 
 extension LuaState {
     /// Adds Swift functions to the module `name`: to the table `require(name)` already gives
-    /// (a module registered before, or one of the host's), else to a new one, which becomes
-    /// `package.loaded[name]` and, when `name` is an identifier, the global `name`. A function
+    /// (a module registered before, or one of the host's), else to a new one, which `require`
+    /// finds after Lua's own searchers and, when `name` is an identifier, the global `name`. A function
     /// whose name the module has already is a clash: nothing is added, and the error says which.
     public func addToModule(_ name: String, _ functions: [(name: String, function: LuaFunction)]) throws(RegistrationError) {
         var seen: Set<String> = []
@@ -47,8 +47,14 @@ extension LuaState {
         setGlobal(name, function: function)
     }
 
-    /// Pushes the module's table: `package.loaded[name]`, else the global `name`, else a new one.
+    /// Pushes the module's table: the host's module `name`, else `package.loaded[name]`, else
+    /// the global `name`, else a new one.
     private func pushModuleTable(_ name: String) throws(RegistrationError) {
+        bkup_push_host_modules(L)
+        let registered = stack.rawField(-1, name)
+        stack.remove(at: -2)
+        if registered == .table { return }
+        stack.pop()
         bkup_push_loaded(L)
         let loaded = stack.rawField(-1, name)
         stack.remove(at: -2)

@@ -259,7 +259,11 @@ final class REPL {
     private func show(error e: LuaError) {
         var text = e.message
         if e.kind == .runtime, !e.traceback.isEmpty, e.object == nil {
+<<<<<<< HEAD
             text += "\n" + REPL.userFrames(of: e.traceback)
+=======
+            text = e.asLuaPrintsIt
+>>>>>>> i31
         }
         show(message: text)
     }

@@ -978,6 +978,7 @@ return a
 ]]
 
 
+if not _nobytecode then  -- bkup: bytecode is refused (LuaSuiteTests sets _nobytecode)
 -- load 'prog' without debug info
 local f = assert(load(string.dump(load(prog), true)))
 
@@ -1031,6 +1032,7 @@ do   -- tests for 'source' in binary dumps
          debug.getinfo(g).source == '=?' and 
          debug.getinfo(h).source == '=?')
 end
+end  -- _nobytecode
 
 print"OK"
 

@@ -11,11 +11,12 @@ package.loadlib = nil
 package.searchpath = nil  -- it tells whether any file on the machine exists
 package.cpath = ""
 package.path = ""
--- Built-in modules only: package.preload, bkup's own modules and the aliases of its old names.
+-- Built-in modules only: package.preload (where bkup's own library is), the host's modules and
+-- the aliases of bkup's old names (the last two searchers).
 local searchers = package.searchers
-local builtin, aliases = searchers[2], searchers[#searchers]
+local host, aliases = searchers[#searchers - 1], searchers[#searchers]
 for i = #searchers, 2, -1 do searchers[i] = nil end
-searchers[2], searchers[3] = builtin, aliases
+searchers[2], searchers[3] = host, aliases
 local rawload = load
 load = function(chunk, chunkname, mode, env)
   if mode ~= nil and mode ~= "t" then

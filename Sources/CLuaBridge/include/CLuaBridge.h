@@ -47,6 +47,10 @@ static inline int bkup_gc_count_kb(lua_State *L) { return lua_gc(L, LUA_GCCOUNT)
 // luaL_getsubtable does raw gets on the registry (no metamethods) but may allocate: Swift owns
 // the stack then, so the allocator never fails (soft cap).
 static inline void bkup_push_loaded(lua_State *L) { luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE); }
+// The modules a host registered (LuaState.registerModule): require finds them after Lua's own
+// searchers, so that a user's module of the same name wins (modules.c).
+#define BKUP_HOST_MODULES "bkup.modules"
+static inline void bkup_push_host_modules(lua_State *L) { luaL_getsubtable(L, LUA_REGISTRYINDEX, BKUP_HOST_MODULES); }
 static inline void bkup_push_preload(lua_State *L) { luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE); }
 
 static inline const char *bkup_lua_release(void) { return LUA_RELEASE; }

@@ -149,7 +149,7 @@ enum ScriptCommand {
             results.exited(exit.code)
             return exit.code
         } catch let error as LuaError {
-            StandardStreams.writeError("\(progname): \(error.description)\n")
+            StandardStreams.writeError("\(progname): \(error.asLuaPrintsIt)\n")
             results.failed(error.message)
         } catch {
             StandardStreams.writeError("\(progname): \(error)\n")
