@@ -259,11 +259,9 @@ final class REPL {
     private func show(error e: LuaError) {
         var text = e.message
         if e.kind == .runtime, !e.traceback.isEmpty, e.object == nil {
-<<<<<<< HEAD
+            // The line typed is the bottom of what the user ran: no frame below it, lua.c's
+            // `[C]: in ?` included (a script's traceback keeps it, ScriptCommand).
             text += "\n" + REPL.userFrames(of: e.traceback)
-=======
-            text = e.asLuaPrintsIt
->>>>>>> i31
         }
         show(message: text)
     }
