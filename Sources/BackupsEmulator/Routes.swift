@@ -49,9 +49,12 @@ enum Routes {
         // The emulator's own controls are a group of their own behind their own scope, so that a
         // key given to a tool under test (`--key KEY:policies.read,...`) cannot move the clock,
         // reset a project or inject faults. A key without a scope list has every scope.
+        // Reading the clock is not a control: any valid key may, so that a read-only tool (bkup
+        // monitor, backups.now()) judges ages by the service's clock, as it would by a real
+        // server's Date.
         let controls = Controls(service: service)
+        v1.get("emulator/clock", use: controls.clock)
         let emulator = v1.group("emulator").add(middleware: ScopeMiddleware(scope: Self.controlScope))
-        emulator.get("clock", use: controls.clock)
         emulator.post("clock", use: controls.advance)
         emulator.post("seed", use: controls.seed)
         emulator.get("stats", use: controls.stats)

@@ -7,12 +7,18 @@ import Glibc
 
 /// The process's C stdio streams, shared with Lua's `io` library so output stays in order.
 public enum StandardStreams {
-    public static func write(_ text: String) { fputs(text, bkup_stdout()) }
+    // fwrite with the length, not fputs: a Lua string may hold a NUL, which lua5.4 prints.
+    public static func write(_ text: String) { put(text, bkup_stdout()) }
 
     public static func writeError(_ text: String) {
         fflush(bkup_stdout())
-        fputs(text, bkup_stderr())
+        put(text, bkup_stderr())
         fflush(bkup_stderr())
+    }
+
+    private static func put(_ text: String, _ stream: UnsafeMutablePointer<FILE>?) {
+        var text = text
+        text.withUTF8 { bytes in _ = fwrite(bytes.baseAddress, 1, bytes.count, stream) }
     }
 
     public static func flush() { fflush(bkup_stdout()) }

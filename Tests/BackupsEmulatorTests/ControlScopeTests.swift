@@ -14,7 +14,7 @@ final class ControlScopeTests: XCTestCase {
         ])
         defer { Task { await e.stop() } }
         let controls: [(HTTPMethod, String, JSONValue?)] = [
-            (.GET, "/emulator/clock", nil), (.POST, "/emulator/clock", ["advanceDays": 1]),
+            (.POST, "/emulator/clock", ["advanceDays": 1]),
             (.POST, "/emulator/seed", ["databases": 1]), (.GET, "/emulator/stats", nil),
             (.POST, "/emulator/reset", [:]), (.POST, "/emulator/faults", ["rules": []]),
         ]
@@ -25,6 +25,8 @@ final class ControlScopeTests: XCTestCase {
             XCTAssertEqual(refused.json["type"], "general_unauthorized_scope", refused.text)
             XCTAssertTrue(refused.text.contains("emulator.control"), refused.text)
         }
+        let clock = try await e.request(.GET, "/emulator/clock", key: "tool-key")
+        XCTAssertEqual(clock.status, 200, "reading the clock is not a control: \(clock.text)")
         let tool = try await e.request(.GET, "/backups/policies", key: "tool-key")
         XCTAssertEqual(tool.status, 200, "the tool's own scopes still work: \(tool.text)")
         let rig = try await e.request(.POST, "/emulator/clock", body: ["advanceDays": 1], key: "rig-key")

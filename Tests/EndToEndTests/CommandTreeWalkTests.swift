@@ -14,7 +14,7 @@ final class CommandTreeWalkTests: XCTestCase {
         "The service": ["bkup", "run", "doctor", "apply", "monitor"],
         "Dry runs and plans": ["bkup", "run"],
         "Fleets": ["bkup", "run", "doctor", "apply", "monitor"],
-        "Limits": ["bkup", "run", "doctor"],
+        "Limits": ["bkup", "run", "doctor", "monitor"],
         "Output": ["bkup", "run"],
     ]
     /// Options a command takes from a section it otherwise does not read, or leaves out of one it does.

@@ -260,14 +260,20 @@ function M.runChecks(checks, snap)
     check.type(value, "number", 3, "gauge")
     local plain = {}
     for k, v in pairs(labels) do
-      check.arg(type(k) == "string" and k:match("^[%a_][%w_]*$") and k ~= "project", 2, "gauge",
-        "label names expected ([a-zA-Z_][a-zA-Z0-9_]*, not project), got '" .. tostring(k) .. "'")
+      -- Names starting with __ are Prometheus's own (__name__): one would take the whole scrape down.
+      check.arg(type(k) == "string" and k:match("^[%a_][%w_]*$") and k ~= "project" and not k:match("^__"), 2, "gauge",
+        "label names expected ([a-zA-Z_][a-zA-Z0-9_]*, not project, not starting with __), got '" .. tostring(k) .. "'")
       plain[k] = tostring(v)
     end
     gauges[#gauges + 1] = { name = name, labels = plain, value = value + 0.0 }
   end
   function api.finding(f)
     check.type(f, "table", 1, "finding")
+    for k, v in pairs(f) do
+      check.arg((k == "check" or k == "subject" or k == "detail") and type(v) == "string", 1, "finding",
+        "fields check, subject and detail (strings) expected, got " .. tostring(k) .. " = " .. type(v))
+    end
+    check.arg(f.check ~= nil and f.subject ~= nil, 1, "finding", "check and subject are required")
     snap.findings[#snap.findings + 1] = { check = tostring(f.check or "script"), subject = tostring(f.subject or ""),
       detail = tostring(f.detail or "") }
   end

@@ -40,7 +40,7 @@ end
 M.humanSize = humanSize
 
 -- A cell as text: lists joined, tables as JSON, nothing as empty (or "-" in a table).
-local function cell(value, column, pretty)
+local function rawCell(value, column, pretty)
   if value == nil or value == json.null then return pretty and "-" or "" end
   if type(value) == "table" then
     if value[1] ~= nil or next(value) == nil then
@@ -57,6 +57,14 @@ local function cell(value, column, pretty)
     if d then return d .. " " .. t end
   end
   return tostring(value)
+end
+
+-- In a table a control character from the service (an escape, a line break in a name) is shown
+-- as Lua writes it in a string (\27, \10), never sent to the terminal.
+local function cell(value, column, pretty)
+  local text = rawCell(value, column, pretty)
+  if pretty then text = text:gsub("%c", function(c) return "\\" .. c:byte() end) end
+  return text
 end
 
 local function header(column)

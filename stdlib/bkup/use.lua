@@ -28,6 +28,9 @@ function M.install(repl)
     if target == false then
       conn = first
     elseif type(target) == "string" then
+      -- It becomes the prompt and a header: a project ID as Appwrite spells one, said now.
+      check.arg(#target <= 36 and target:match("^[%w][%w._-]*$") ~= nil, 1, "use",
+        "a project ID expected (letters, digits, . _ -, at most 36), got " .. string.format("%q", target), 2)
       conn = rawget(_G, "backups").connect({ project = target })
     elseif isConnection(target) then
       conn = target

@@ -45,7 +45,9 @@ enum MonitorCommand {
             Option("--once", help: "poll once, print the metrics (or write --html FILE), exit 1 if a project failed") { o, _ in o.once = true },
             Option("--html", value: "FILE", help: "with --once: write the status page to FILE instead") { $0.html = $1 },
         ])],
-        globals: [Arguments.service, Arguments.fleet.only("--fleet", "--fleet-concurrency", "--key-dir", "--key-env")],
+        // The limits are each poll's (a poll and its checks script are one run): without
+        // --timeout a poll may take max(60 s, 3 intervals) before its project shows failing.
+        globals: [Arguments.service, Arguments.fleet.only("--fleet", "--fleet-concurrency", "--key-dir", "--key-env"), Arguments.limits],
         operands: .some("CHECKS.lua", 0...1)
     ) { (invocation: Invocation<Arguments>, own: Options) in
         var own = own

@@ -38,6 +38,9 @@ enum MonitorRun {
         let width = names.map(\.count).max() ?? 0
         let pollers = names.indices.map { i in
             var c = configurations[i]
+            // A poll (and a checks script) is a run with a time limit: a service that stops
+            // answering, or a script that loops, fails its project's poll instead of freezing it.
+            if c.limits.timeout <= 0 { c.limits.timeout = max(60, 3 * options.interval) }
             let tag = names.count > 1 ? "[" + names[i] + "]" + String(repeating: " ", count: width - names[i].count) + " " : ""
             c.logPrefix = tag
             return ProjectPoller(index: i, name: names[i], tag: tag, configuration: c, checks: options.checks)
@@ -50,6 +53,13 @@ enum MonitorRun {
         let status = LockedStatus()
         Task {
             await forEach(pollers, limit: limit) { await $0.start(board) }
+            if let problem = pollers.lazy.compactMap(\.checksError).first {
+                StandardStreams.writeError("bkup monitor: the checks script: \(problem)\n")
+                status.set(2)
+                for p in pollers { p.close() }
+                done.signal()
+                return
+            }
             if options.once {
                 await forEach(pollers, limit: limit) { await $0.poll(board) }
                 status.set(finishOnce(board, options))
@@ -85,8 +95,8 @@ enum MonitorRun {
         let projects = board.snapshot
         if let path = options.html {
             let page = Secrets.shared.redact(StatusPage.render(projects, refresh: nil))
-            do { try page.write(toFile: path, atomically: true, encoding: .utf8) } catch {
-                StandardStreams.writeError("bkup monitor: --html \(path): \(error.localizedDescription)\n")
+            if let problem = writeInPlace(Array(page.utf8), to: path) {
+                StandardStreams.writeError("bkup monitor: --html \(path): \(problem)\n")
                 return 1
             }
         } else {
@@ -96,6 +106,25 @@ enum MonitorRun {
         let failing = projects.filter(\.failing).map(\.name)
         if !failing.isEmpty { StandardStreams.writeError("bkup monitor: failing: \(failing.joined(separator: ", "))\n") }
         return failing.isEmpty ? 0 : 1
+    }
+
+    /// Writes into the file as `>` does (through a symlink, into a FIFO or /dev/stdout, keeping
+    /// a file's mode), never replacing what the path names: a rename would swap a device or a
+    /// link for a regular file. The error in words, or nil.
+    static func writeInPlace(_ bytes: [UInt8], to path: String) -> String? {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { return String(cString: strerror(errno)) }
+        defer { close(fd) }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return String(cString: strerror(errno))
+            }
+            offset += n
+        }
+        return nil
     }
 
     /// The server and the polls, until SIGINT or SIGTERM (then 0), or until it cannot listen (1).
@@ -122,13 +151,24 @@ enum MonitorRun {
                 StandardStreams.flush()
             },
             logger: quiet)
+        // Each project polls on its own schedule, `limit` at once: one that is slow or stuck (until
+        // its poll's time limit) holds one turn, never the others' polls.
+        let turns = PollTurns(limit)
         let polling = Task {
-            while !Task.isCancelled {
-                let started = Date()
-                await forEach(pollers, limit: limit) { await $0.poll(board) }
-                // Never more often than the interval: the next round starts an interval after this one began.
-                let wait = options.interval - Date().timeIntervalSince(started)
-                if wait > 0 { try? await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
+            await withTaskGroup(of: Void.self) { group in
+                for poller in pollers {
+                    group.addTask {
+                        while !Task.isCancelled {
+                            let started = Date()
+                            guard await turns.take() else { return }
+                            await poller.poll(board)
+                            await turns.give()
+                            // Never more often than the interval: the next poll starts an interval after this one began.
+                            let wait = options.interval - Date().timeIntervalSince(started)
+                            if wait > 0 { try? await Task.sleep(nanoseconds: UInt64(wait * 1e9)) }
+                        }
+                    }
+                }
             }
         }
         defer { polling.cancel() }
@@ -139,5 +179,27 @@ enum MonitorRun {
             StandardStreams.writeError("bkup monitor: --listen \(shown):\(options.port): \(error)\n")
             return 1
         }
+    }
+}
+
+/// The turns of the projects' polls: at most `limit` at once, taken in the order asked.
+actor PollTurns {
+    private var free: Int
+    private var waiting: [CheckedContinuation<Bool, Never>] = []
+
+    init(_ limit: Int) { free = max(1, limit) }
+
+    /// False when the task was cancelled before its turn came.
+    func take() async -> Bool {
+        if free > 0 {
+            free -= 1
+            return true
+        }
+        let granted = await withCheckedContinuation { waiting.append($0) }
+        return granted && !Task.isCancelled
+    }
+
+    func give() {
+        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume(returning: true) }
     }
 }

@@ -35,6 +35,10 @@ final class ProjectPoller: @unchecked Sendable {
             host.notice = { line in StandardStreams.writeError(tag + line + "\n") }
             self.host = host
             let values = try await host.run(string: Self.startChunk, chunkName: "=(bkup monitor)", args: checks.map { [$0] } ?? [])
+            if let problem = values.dropFirst(3).first?.stringValue {
+                checksError = Secrets.shared.redact(problem)
+                return
+            }
             let ok = values.first?.boolValue ?? false
             let lines = values.dropFirst().first?.stringValue ?? ""
             let project = values.dropFirst(2).first?.stringValue ?? ""
@@ -52,11 +56,18 @@ final class ProjectPoller: @unchecked Sendable {
 
     static let startChunk = """
         local checks = ...
+        if checks then
+          local f, err = loadfile(checks)
+          if not f then return false, "", "", err end
+          __bkup_checks = f
+        end
         local report = backups.doctor()
         __bkup_monitor = require("backups.monitor").new()
-        if checks then __bkup_checks = assert(loadfile(checks)) end
         return report.ok, table.concat(report:lines(), "\\n"), backups.config.project
         """
+
+    /// Why the checks script could not be loaded (then the monitor does not start).
+    private(set) var checksError: String?
 
     static let pollChunk = """
         local ok, result = pcall(function()
